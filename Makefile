@@ -1,0 +1,86 @@
+# The two commands of the README:
+#   make warehouse   build the warehouse from the committed sample and print a KPI summary
+#   make test        run every test (lint, Python tests, strict parse, dbt build + tests, docs)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON      ?= $(shell command -v python3.11 || command -v python3)
+VENV        ?= .venv
+BIN         := $(VENV)/bin
+DBT         := $(BIN)/dbt
+# Where `make warehouse` publishes the warehouse (the file BI tools and analysts open).
+WAREHOUSE   ?= warehouse/warehouse.duckdb
+# Where `make test` builds its throw-away warehouse: always a fresh database.
+TEST_WAREHOUSE ?= target/test/warehouse.duckdb
+DBT_FLAGS   ?= --profiles-dir . --project-dir .
+STRICT_PARSE := --warn-error-options '{"error": ["NoNodeForYamlKey", "NodeNotFoundOrDisabled"]}'
+# Own extracts instead of the committed sample: ABM_RAW_EXTRACTS_PATH=/path/to/folder make warehouse
+ABM_RAW_EXTRACTS_PATH ?=
+export ABM_RAW_EXTRACTS_PATH
+SEED_EXCLUDE := $(if $(ABM_RAW_EXTRACTS_PATH),--exclude tag:raw_sample,)
+
+.PHONY: help venv warehouse test lint lint-python lint-sql pytest parse dbt-build-test docs clean sample
+
+help:
+	@echo "make warehouse  - build warehouse/warehouse.duckdb from the committed sample and print a KPI summary"
+	@echo "make test       - run every test (ruff, pytest, strict parse, dbt build on a fresh database, sqlfluff, docs)"
+	@echo "make sample     - regenerate the committed sample in seeds/raw_sample"
+	@echo "make clean      - remove build artefacts (keeps .venv)"
+
+# ---------------------------------------------------------------- environment
+$(BIN)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==24.3.1"
+	$(BIN)/python -m pip install --quiet --only-binary=dbt-core-experimental-parser -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+venv: $(BIN)/.installed
+
+# ---------------------------------------------------------------- the warehouse
+# Built into a new file, closed, then renamed over the live one: readers of the live file
+# never see a half-built warehouse and never block the build.
+warehouse: venv
+	@mkdir -p $(dir $(WAREHOUSE))
+	@rm -f $(WAREHOUSE).build $(WAREHOUSE).build.wal
+	ABM_WAREHOUSE_PATH=$(WAREHOUSE).build $(DBT) build $(DBT_FLAGS) $(SEED_EXCLUDE)
+	@test ! -e $(WAREHOUSE).build.wal || { echo "warehouse build left a WAL file" >&2; exit 1; }
+	mv -f $(WAREHOUSE).build $(WAREHOUSE)
+	$(BIN)/abm-warehouse summary --warehouse $(WAREHOUSE)
+
+sample: venv
+	$(BIN)/abm-warehouse generate --out seeds/raw_sample --scale 1 --seed 42
+	$(BIN)/abm-warehouse contract --write
+
+# ---------------------------------------------------------------- tests
+test: venv lint-python pytest parse dbt-build-test lint-sql docs
+	@echo "make test: all checks passed"
+
+lint: lint-python lint-sql
+
+lint-python: venv
+	$(BIN)/ruff check src pytests
+	$(BIN)/ruff format --check src pytests
+
+pytest: venv
+	$(BIN)/pytest -q
+
+parse: venv
+	$(DBT) parse $(DBT_FLAGS) $(STRICT_PARSE)
+
+# A fresh database every time: seeds, every model, every data and unit test.
+dbt-build-test: venv
+	@mkdir -p $(dir $(TEST_WAREHOUSE))
+	@rm -f $(TEST_WAREHOUSE) $(TEST_WAREHOUSE).wal
+	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(DBT) build $(DBT_FLAGS) $(STRICT_PARSE)
+
+# The dbt templater compiles models against the test warehouse built above.
+lint-sql: venv
+	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(BIN)/sqlfluff lint models macros analyses tests --processes 2
+
+docs: venv
+	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(DBT) docs generate $(DBT_FLAGS) --static
+
+clean:
+	rm -rf target logs dbt_packages warehouse/*.build

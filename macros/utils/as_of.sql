@@ -1,0 +1,17 @@
+{#- "Today" of the warehouse comes from the `as_of_date` var, never from the wall clock, so a
+    build is reproducible and a closed month never moves because a run happened later. -#}
+
+{#- The as-of date, as a date literal. -#}
+{% macro as_of_date() -%}
+    cast('{{ var("as_of_date") }}' as date)
+{%- endmacro %}
+
+{#- The first instant after the as-of date: timestamps strictly before it are "known". -#}
+{% macro as_of_end() -%}
+    cast({{ dbt.dateadd('day', 1, "cast('" ~ var('as_of_date') ~ "' as date)") }} as timestamp)
+{%- endmacro %}
+
+{#- First day of the as-of month (the last, possibly partial, month of the warehouse). -#}
+{% macro as_of_month() -%}
+    cast({{ dbt.date_trunc('month', "cast('" ~ var('as_of_date') ~ "' as date)") }} as date)
+{%- endmacro %}

@@ -1,0 +1,9 @@
+{#- The calendar month (a date on the 1st, UTC) of a date or timestamp expression. -#}
+{% macro to_month(expr) -%}
+    cast({{ dbt.date_trunc('month', expr) }} as date)
+{%- endmacro %}
+
+{#- Last instant of the month starting at `month_expr` (exclusive end = first of next month). -#}
+{% macro month_end_exclusive(month_expr) -%}
+    cast({{ dbt.dateadd('month', 1, month_expr) }} as timestamp)
+{%- endmacro %}

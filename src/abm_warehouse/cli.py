@@ -1,0 +1,49 @@
+"""`abm-warehouse` command line: one entry point, one sub-command per tool.
+
+Each tool module exposes ``add_arguments(parser)`` and ``run(args) -> int``; modules are
+imported only when their sub-command runs, so a light command stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# sub-command -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "generate": (
+        "abm_warehouse.generator.cli",
+        "write deterministic raw extracts (sample or at scale)",
+    ),
+    "contract": (
+        "abm_warehouse.contract_render",
+        "render / check the sources and seed YAML from the raw contract",
+    ),
+    "summary": ("abm_warehouse.summary", "print a short KPI summary of a built warehouse"),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the module of ``command`` (if given) is imported."""
+    parser = argparse.ArgumentParser(prog="abm-warehouse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if name == command:
+            module = importlib.import_module(module_name)
+            p.description = module.__doc__
+            module.add_arguments(p)
+            p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command if command in COMMANDS else None).parse_args(argv)
+    return int(args._module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

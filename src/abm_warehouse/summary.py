@@ -1,0 +1,106 @@
+"""Print a short summary of a built warehouse: rows per layer and headline KPIs.
+
+Opens the DuckDB file read-only, so it can run while BI tools read the same file.
+A headline whose mart is not built (for instance a partial `dbt build --select`) is
+skipped with a note, never guessed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+# Layers in build order; each is a schema of the warehouse.
+LAYERS = ("raw", "reference", "staging", "intermediate", "marts")
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    relation: str  # schema.table the query needs
+    sql: str  # returns one row, one value
+    fmt: str = "{:,.0f}"
+
+
+# Headline KPIs read from the marts, registered here by the mart domains as they land.
+# Each reads the latest complete month of the warehouse (as of the build's as_of_date).
+MART_HEADLINES: tuple[Headline, ...] = ()
+
+
+def _relations(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = {}
+    rows = con.execute(
+        """
+        select table_schema, table_name
+        from information_schema.tables
+        where table_schema in (select unnest(?::varchar[]))
+        order by table_schema, table_name
+        """,
+        [list(LAYERS)],
+    ).fetchall()
+    for schema, name in rows:
+        (n,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+        out.setdefault(schema, []).append((name, int(n)))
+    return out
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str):
+    row = con.execute(sql).fetchone()
+    return None if row is None else row[0]
+
+
+def _headlines(con: duckdb.DuckDBPyConnection, relations: dict[str, list[tuple[str, int]]]):
+    present = {f"{s}.{t}" for s, tables in relations.items() for t, _ in tables}
+    quarantine = sorted(r for r in present if r.startswith("staging.quarantine_"))
+    lines = []
+    if quarantine:
+        union = " union all ".join(f"select count(*) as n from {r}" for r in quarantine)
+        n = _scalar(con, f"select sum(n) from ({union})")
+        lines.append(("raw rows quarantined, each with a reason", f"{int(n):,}"))
+    for h in MART_HEADLINES:
+        if h.relation not in present:
+            continue
+        value = _scalar(con, h.sql)
+        lines.append((h.label, "n/a" if value is None else h.fmt.format(value)))
+    return lines
+
+
+def summarise(path: Path) -> str:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        relations = _relations(con)
+        out = [f"Warehouse: {path}"]
+        out.append("")
+        out.append(f"{'layer':<14}{'relations':>10}{'rows':>14}")
+        for layer in LAYERS:
+            tables = relations.get(layer, [])
+            out.append(f"{layer:<14}{len(tables):>10}{sum(n for _, n in tables):>14,}")
+        headlines = _headlines(con, relations)
+        if headlines:
+            out.append("")
+            out.append("Headline numbers")
+            width = max(len(label) for label, _ in headlines) + 2
+            out.extend(f"  {label:<{width}}{value:>16}" for label, value in headlines)
+        return "\n".join(out)
+    finally:
+        con.close()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=Path("warehouse/warehouse.duckdb"),
+        help="DuckDB file to summarise (opened read-only)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.warehouse.exists():
+        print(f"no warehouse at {args.warehouse}: run `make warehouse` first")
+        return 1
+    print(summarise(args.warehouse))
+    return 0
