@@ -20,7 +20,7 @@ ABM_RAW_EXTRACTS_PATH ?=
 export ABM_RAW_EXTRACTS_PATH
 SEED_EXCLUDE := $(if $(ABM_RAW_EXTRACTS_PATH),--exclude tag:raw_sample,)
 
-.PHONY: help venv warehouse test lint lint-python lint-sql pytest parse dbt-build-test docs clean sample
+.PHONY: help venv warehouse test lint lint-python lint-sql pytest parse dbt-build-test docs lint-project clean sample
 
 help:
 	@echo "make warehouse  - build warehouse/warehouse.duckdb from the committed sample and print a KPI summary"
@@ -54,7 +54,7 @@ sample: venv
 	$(BIN)/abm-warehouse contract --write
 
 # ---------------------------------------------------------------- tests
-test: venv lint-python pytest parse dbt-build-test lint-sql docs
+test: venv lint-python pytest parse dbt-build-test lint-sql docs lint-project
 	@echo "make test: all checks passed"
 
 lint: lint-python lint-sql
@@ -81,6 +81,11 @@ lint-sql: venv
 
 docs: venv
 	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(DBT) docs generate $(DBT_FLAGS) --static
+
+# Structure rules (descriptions with grain, primary-key tests, layer names, one YAML per
+# model, documented mart columns) on the manifest and catalog written by `docs`.
+lint-project: venv
+	$(BIN)/abm-warehouse lint-project --target target
 
 clean:
 	rm -rf target logs dbt_packages warehouse/*.build

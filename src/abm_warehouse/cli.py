@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "render / check the sources and seed YAML from the raw contract",
     ),
     "summary": ("abm_warehouse.summary", "print a short KPI summary of a built warehouse"),
+    "lint-project": (
+        "abm_warehouse.project_lint",
+        "check the dbt project's structure rules on target/manifest.json (and catalog.json)",
+    ),
 }
 
 

@@ -1,0 +1,99 @@
+"""The structure rules catch what they claim to catch, on hand-made manifests."""
+
+from abm_warehouse.project_lint import check_catalog, check_manifest
+
+
+def _model(name, path, description="One row per thing.", deps=(), patch=True):
+    return {
+        "resource_type": "model",
+        "package_name": "p",
+        "name": name,
+        "original_file_path": path,
+        "description": description,
+        "depends_on": {"nodes": list(deps)},
+        "patch_path": ("p://" + path[:-4] + ".yml") if patch else None,
+        "columns": {},
+    }
+
+
+def _test(model_uid, name, column):
+    return {
+        "resource_type": "test",
+        "package_name": "p",
+        "attached_node": model_uid,
+        "column_name": column,
+        "test_metadata": {"name": name},
+        "depends_on": {"nodes": [model_uid]},
+    }
+
+
+def _manifest(nodes, sources=None):
+    return {"metadata": {"project_name": "p"}, "nodes": nodes, "sources": sources or {}}
+
+
+def _pk(uid):
+    return {f"t1.{uid}": _test(uid, "unique", "id"), f"t2.{uid}": _test(uid, "not_null", "id")}
+
+
+def test_clean_model_passes():
+    uid = "model.p.fct_orders"
+    nodes = {uid: _model("fct_orders", "models/marts/sales/fct_orders.sql"), **_pk(uid)}
+    assert check_manifest(_manifest(nodes)) == []
+
+
+def test_each_rule_reports_its_problem():
+    uid = "model.p.orders"
+    nodes = {
+        uid: _model(
+            "orders",
+            "models/marts/sales/orders.sql",
+            description="Orders.",
+            deps=["source.p.raw.orders", "model.p.base_raw__orders"],
+            patch=False,
+        ),
+        f"t.{uid}": _test(uid, "unique", "id"),  # unique without not_null is no primary key
+    }
+    problems = "\n".join(check_manifest(_manifest(nodes)))
+    assert "does not state the grain" in problems
+    assert "no primary-key test" in problems
+    assert "marts model names start with dim_ / fct_ / kpi_" in problems
+    assert "only base_ staging models may read sources" in problems
+    assert "marts must not read base_raw__orders" in problems
+    assert "no YAML file" in problems
+
+
+def test_yaml_must_sit_next_to_the_model():
+    uid = "model.p.int_x"
+    node = _model("int_x", "models/intermediate/core/int_x.sql")
+    node["patch_path"] = "p://models/intermediate/_models.yml"
+    problems = check_manifest(_manifest({uid: node, **_pk(uid)}))
+    assert problems == [
+        "int_x (models/intermediate/core/int_x.sql): YAML should be "
+        "models/intermediate/core/int_x.yml, is models/intermediate/_models.yml"
+    ]
+
+
+def test_source_without_freshness_is_reported():
+    source = {
+        "package_name": "p",
+        "source_name": "crm",
+        "name": "account",
+        "freshness": {"warn_after": {"count": None}, "error_after": {"count": None}},
+        "loaded_at_field": None,
+    }
+    problems = check_manifest(_manifest({}, {"source.p.crm.account": source}))
+    assert problems == [
+        "source crm.account: no freshness",
+        "source crm.account: no loaded_at_field",
+    ]
+
+
+def test_catalog_columns_must_be_documented_both_ways():
+    uid = "model.p.kpi_x"
+    node = _model("kpi_x", "models/marts/kpis/kpi_x.sql")
+    node["columns"] = {"metric_month": {"description": "Month."}, "gone": {"description": "x"}}
+    catalog = {"nodes": {uid: {"columns": {"METRIC_MONTH": {}, "win_rate": {}}}}}
+    assert check_catalog(_manifest({uid: node}), catalog) == [
+        "kpi_x: column win_rate is not documented",
+        "kpi_x: documented column gone does not exist",
+    ]

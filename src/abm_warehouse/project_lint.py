@@ -1,0 +1,158 @@
+"""Check the dbt project's structure rules on its manifest (and catalog, when present).
+
+The rules of dbt-project-evaluator and of this project's style guide that matter here,
+enforced in CI without the package (which cannot be installed offline):
+
+* every model has a description, and the description states the grain ("one row per ...");
+* every model has a primary-key test: ``unique`` and ``not_null`` on one column, or
+  ``unique_combination_of_columns``;
+* only ``base_`` staging models read sources; marts never read ``base_`` / ``quarantine_``
+  models or sources directly;
+* model names follow their layer: ``base_`` / ``stg_`` / ``quarantine_`` in staging, ``int_`` in
+  intermediate, ``dim_`` / ``fct_`` / ``kpi_`` in marts;
+* one YAML file per model, next to it and named after it;
+* every source table declares freshness and a load timestamp;
+* with ``target/catalog.json`` (``dbt docs generate``): every column of every mart is
+  documented in the model's YAML, and every documented column exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path, PurePosixPath
+
+LAYER_PREFIXES = {
+    "staging": ("base_", "stg_", "quarantine_"),
+    "intermediate": ("int_",),
+    "marts": ("dim_", "fct_", "kpi_"),
+}
+PK_TESTS = {"unique", "not_null"}
+
+
+def _layer(node: dict) -> str | None:
+    parts = PurePosixPath(node["original_file_path"]).parts
+    return parts[1] if len(parts) > 2 and parts[0] == "models" else None
+
+
+def _tests_by_model(manifest: dict) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        attached = node.get("attached_node") or next(
+            iter(node.get("depends_on", {}).get("nodes", [])), None
+        )
+        if attached:
+            out.setdefault(attached, []).append(node)
+    return out
+
+
+def _has_primary_key_test(tests: list[dict]) -> bool:
+    by_column: dict[str, set[str]] = {}
+    for t in tests:
+        meta = t.get("test_metadata") or {}
+        name = meta.get("name")
+        if name in ("unique_combination_of_columns",):
+            return True
+        column = t.get("column_name")
+        if name in PK_TESTS and column:
+            by_column.setdefault(column, set()).add(name)
+    return any(names >= PK_TESTS for names in by_column.values())
+
+
+def check_manifest(manifest: dict) -> list[str]:
+    problems: list[str] = []
+    project = manifest["metadata"].get("project_name")
+    tests = _tests_by_model(manifest)
+    models = {
+        uid: n
+        for uid, n in manifest["nodes"].items()
+        if n["resource_type"] == "model" and n["package_name"] == project
+    }
+    for uid, node in sorted(models.items()):
+        name, path = node["name"], node["original_file_path"]
+        where = f"{name} ({path})"
+        layer = _layer(node)
+        description = (node.get("description") or "").strip()
+        if not description:
+            problems.append(f"{where}: no description")
+        elif "one row per" not in description.lower():
+            problems.append(f"{where}: description does not state the grain ('one row per ...')")
+        if not _has_primary_key_test(tests.get(uid, [])):
+            problems.append(f"{where}: no primary-key test (unique + not_null on one column)")
+        prefixes = LAYER_PREFIXES.get(layer or "")
+        if prefixes is None:
+            problems.append(f"{where}: not under models/staging|intermediate|marts")
+        elif not name.startswith(prefixes):
+            problems.append(f"{where}: {layer} model names start with {' / '.join(prefixes)}")
+        depends = node.get("depends_on", {}).get("nodes", [])
+        reads_source = any(d.startswith("source.") for d in depends)
+        if reads_source and not name.startswith("base_"):
+            problems.append(f"{where}: only base_ staging models may read sources")
+        if layer == "marts":
+            for dep in depends:
+                dep_name = dep.split(".")[-1]
+                if dep_name.startswith(("base_", "quarantine_")):
+                    problems.append(f"{where}: marts must not read {dep_name}")
+        patch = node.get("patch_path")
+        expected = str(PurePosixPath(path).with_suffix(".yml"))
+        if not patch:
+            problems.append(f"{where}: no YAML file")
+        elif patch.split("://", 1)[-1] != expected:
+            problems.append(f"{where}: YAML should be {expected}, is {patch.split('://', 1)[-1]}")
+    for source in manifest["sources"].values():
+        if source["package_name"] != project:
+            continue
+        where = f"source {source['source_name']}.{source['name']}"
+        freshness = source.get("freshness") or {}
+        if not (freshness.get("warn_after") or {}).get("count") and not (
+            freshness.get("error_after") or {}
+        ).get("count"):
+            problems.append(f"{where}: no freshness")
+        if not source.get("loaded_at_field") and not (
+            (source.get("config") or {}).get("loaded_at_field")
+        ):
+            problems.append(f"{where}: no loaded_at_field")
+    return problems
+
+
+def check_catalog(manifest: dict, catalog: dict) -> list[str]:
+    problems: list[str] = []
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] != "model" or _layer(node) != "marts":
+            continue
+        entry = catalog.get("nodes", {}).get(uid)
+        if entry is None:
+            continue
+        actual = {c.lower() for c in entry["columns"]}
+        documented = {c.lower(): v for c, v in node.get("columns", {}).items()}
+        for column in sorted(actual - documented.keys()):
+            problems.append(f"{node['name']}: column {column} is not documented")
+        for column in sorted(documented.keys() - actual):
+            problems.append(f"{node['name']}: documented column {column} does not exist")
+        for column, spec in sorted(documented.items()):
+            if column in actual and not (spec.get("description") or "").strip():
+                problems.append(f"{node['name']}: column {column} has no description")
+    return problems
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", type=Path, default=Path("target"), help="dbt target dir")
+
+
+def run(args: argparse.Namespace) -> int:
+    manifest_path = args.target / "manifest.json"
+    if not manifest_path.exists():
+        print(f"{manifest_path} not found: run `dbt parse` first")
+        return 2
+    manifest = json.loads(manifest_path.read_text())
+    problems = check_manifest(manifest)
+    catalog_path = args.target / "catalog.json"
+    if catalog_path.exists():
+        problems += check_catalog(manifest, json.loads(catalog_path.read_text()))
+    for p in problems:
+        print(p)
+    n_models = sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "model")
+    print(f"project lint: {n_models} models, {len(problems)} problem(s)")
+    return 1 if problems else 0
