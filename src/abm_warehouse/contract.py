@@ -645,7 +645,8 @@ TABLES: tuple[Table, ...] = (
     Table(
         "ads",
         "ad_performance_daily",
-        "Ad platform performance, one row per day, platform and ad campaign."(  # noqa: E501,
+        "Ad platform performance, one row per day, platform and ad campaign.",
+        (
             _c("date", "date", True),
             _c("platform", "enum", True, values=("linkedin", "google", "meta")),
             _c("ad_campaign_id", "id", True),
