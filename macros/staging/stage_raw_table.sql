@@ -1,0 +1,143 @@
+{#- The base model of one raw table: every raw row, with a stable key, its outcome and the
+    quarantine reason. Column metadata (contract type, required) comes from the source's YAML,
+    rendered from the raw contract.
+
+    outcome / reason, first that applies:
+      a required key column blank             -> quarantined / missing_id
+      an older version of the same key        -> superseded (latest _loaded_at, then
+                                                 last_modified_date, wins)
+      another required column blank           -> quarantined / missing_required_value
+      a required date / timestamp unparseable -> quarantined / invalid_timestamp
+      a money column negative or non-numeric  -> quarantined / invalid_amount
+      is_deleted = true                       -> quarantined / soft_deleted
+      otherwise                               -> staged
+-#}
+{% macro stage_raw_table(source_name, table_name) %}
+    {%- set relation = raw_relation(source_name, table_name) -%}
+    {%- set node = graph.sources.get('source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name) if execute else none -%}
+    {%- if node is none -%}
+        select * from {{ relation }}
+    {%- else -%}
+    {%- set columns = node.columns.values() | list -%}
+    {%- set key = node.meta.key -%}
+    {%- set present = raw_columns_present(relation) | map('lower') | list -%}
+    {%- for c in columns if c.meta.required and c.name | lower not in present -%}
+        {{ exceptions.raise_compiler_error("raw extract " ~ raw_location(source_name, table_name) ~ " is missing the required column '" ~ c.name ~ "'") }}
+    {%- endfor -%}
+    {%- set names = columns | map(attribute='name') | list -%}
+    {%- set required_keys = [] -%}
+    {%- set required_other = [] -%}
+    {%- set required_times = [] -%}
+    {%- set money = [] -%}
+    {%- for c in columns -%}
+        {%- if c.meta.required and c.name in key -%}{%- do required_keys.append(c.name) -%}
+        {%- elif c.meta.required -%}{%- do required_other.append(c.name) -%}{%- endif -%}
+        {%- if c.meta.required and c.meta.contract_type in ('date', 'timestamp') -%}{%- do required_times.append(c) -%}{%- endif -%}
+        {%- if c.meta.contract_type == 'money' -%}{%- do money.append(c.name) -%}{%- endif -%}
+    {%- endfor %}
+
+with raw_rows as (
+
+    select
+        {%- for name in names %}
+        {% if name | lower in present %}cast({{ raw_col(name) }} as {{ dbt.type_string() }}){% else %}cast(null as {{ dbt.type_string() }}){% endif %} as {{ raw_col(name) }},
+        {%- endfor %}
+        {% if '_loaded_at' not in names %}{% if '_loaded_at' in present %}cast(_loaded_at as {{ dbt.type_string() }}){% else %}cast(null as {{ dbt.type_string() }}){% endif %} as _loaded_at,{% endif %}
+        1 as _one
+    from {{ relation }}
+
+),
+
+hashed as (
+
+    select
+        *,
+        {{ dbt.hash(dbt.concat(raw_row_parts(names + (['_loaded_at'] if '_loaded_at' not in names else [])))) }} as _row_hash
+    from raw_rows
+
+),
+
+checked as (
+
+    select
+        *,
+        row_number() over (partition by _row_hash order by _row_hash) as _copy_ordinal,
+        case
+            {%- if required_keys %}
+            when {% for k in required_keys %}{{ stage_text(k) }} is null{% if not loop.last %} or {% endif %}{% endfor %}
+                then 'missing_id'
+            {%- endif %}
+            {%- if required_other %}
+            when {% for k in required_other %}{{ stage_text(k) }} is null{% if not loop.last %} or {% endif %}{% endfor %}
+                then 'missing_required_value'
+            {%- endif %}
+            {%- if required_times %}
+            when {% for c in required_times %}{% if c.meta.contract_type == 'date' %}{{ stage_date(c.name) }}{% else %}{{ stage_timestamp(c.name) }}{% endif %} is null{% if not loop.last %} or {% endif %}{% endfor %}
+                then 'invalid_timestamp'
+            {%- endif %}
+            {%- if money %}
+            when {% for m in money %}{{ is_invalid_money(m) }}{% if not loop.last %} or {% endif %}{% endfor %}
+                then 'invalid_amount'
+            {%- endif %}
+        end as _record_issue,
+        {% if 'is_deleted' in names %}coalesce({{ stage_boolean('is_deleted') }}, false){% else %}false{% endif %} as _is_deleted
+    from hashed
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by {% for k in key %}{{ stage_text(k) }}{% if not loop.last %}, {% endif %}{% endfor %}
+            order by
+                {{ stage_timestamp('_loaded_at') }} desc nulls last,
+                {% if 'last_modified_date' in names %}{{ stage_timestamp('last_modified_date') }} desc nulls last,{% endif %}
+                _row_hash,
+                _copy_ordinal
+        ) as _version_rank
+    from checked
+
+),
+
+final as (
+
+    select
+        {%- for name in names %}
+        {{ raw_col(name) }},
+        {%- endfor %}
+        {%- if '_loaded_at' not in names %}
+        _loaded_at,
+        {%- endif %}
+        {{ dbt.hash(dbt.concat(['_row_hash', "'#'", dbt.safe_cast('_copy_ordinal', dbt.type_string())])) }} as _raw_row_key,
+        case
+            when coalesce(_record_issue, '') = 'missing_id' then 'quarantined'
+            when _version_rank > 1 then 'superseded'
+            when _record_issue is not null or _is_deleted then 'quarantined'
+            else 'staged'
+        end as _row_outcome,
+        case
+            when coalesce(_record_issue, '') = 'missing_id' then 'missing_id'
+            when _version_rank > 1 then null
+            when _record_issue is not null then _record_issue
+            when _is_deleted then 'soft_deleted'
+        end as _quarantine_reason
+    from ranked
+
+)
+
+select * from final
+    {%- endif %}
+{% endmacro %}
+
+
+{#- The parts of a raw row's hash: every value, NULL made distinct from '', separated. -#}
+{% macro raw_row_parts(names) -%}
+    {%- set parts = [] -%}
+    {%- for name in names -%}
+        {%- do parts.append("coalesce(" ~ raw_col(name) ~ ", '\u2400')") -%}
+        {%- if not loop.last %}{%- do parts.append("'\u241f'") -%}{% endif -%}
+    {%- endfor -%}
+    {{ return(parts) }}
+{%- endmacro %}

@@ -1,0 +1,42 @@
+-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+
+with source as (
+
+    select * from {{ ref('base_ads__ad_performance_daily') }}
+    where _row_outcome = 'staged'
+
+),
+
+renamed as (
+
+    select
+
+        -- ids
+        {{ stage_text('ad_campaign_id') }} as ad_campaign_id,
+        {{ stage_text('campaign_id') }} as campaign_id,
+
+        -- strings
+        {{ stage_text('platform') }} as platform,
+        {{ stage_currency('currency') }} as currency_code,
+
+        -- numerics
+        {{ stage_integer('impressions') }} as impressions,
+        {{ stage_integer('clicks') }} as clicks,
+        {{ stage_money('spend') }} as spend,
+
+        -- dates
+        {{ stage_date('date') }} as report_date,
+
+        -- load
+        {{ stage_timestamp('_loaded_at') }} as loaded_at,
+
+        -- flags (rows kept, see the model's warn tests)
+        {{ is_unknown_currency('currency') }} as has_unknown_currency,
+        {{ is_unknown_enum('platform', ['linkedin', 'google', 'meta']) }} as has_unknown_enum,
+        coalesce({{ stage_date('date') }} >= {{ as_of_end() }}, false) as is_future_dated
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,5 @@
+-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+-- depends_on: {{ ref('spend_monthly') }}
+{{ config(materialized='table') }}
+
+{{ stage_raw_table('finance', 'spend_monthly') }}

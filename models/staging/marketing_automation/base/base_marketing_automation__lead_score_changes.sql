@@ -1,0 +1,5 @@
+-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+-- depends_on: {{ ref('lead_score_change') }}
+{{ config(materialized='table') }}
+
+{{ stage_raw_table('marketing_automation', 'lead_score_change') }}

@@ -1,0 +1,17 @@
+-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+
+with base as (
+
+    select * from {{ ref('base_marketing_automation__lead_score_changes') }}
+
+),
+
+quarantined as (
+
+    select *
+    from base
+    where _row_outcome = 'quarantined'
+
+)
+
+select * from quarantined

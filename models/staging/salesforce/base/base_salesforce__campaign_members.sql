@@ -1,0 +1,5 @@
+-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+-- depends_on: {{ ref('campaign_member') }}
+{{ config(materialized='table') }}
+
+{{ stage_raw_table('salesforce', 'campaign_member') }}

@@ -1,0 +1,5 @@
+-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+-- depends_on: {{ ref('opportunity_contact_role') }}
+{{ config(materialized='table') }}
+
+{{ stage_raw_table('salesforce', 'opportunity_contact_role') }}

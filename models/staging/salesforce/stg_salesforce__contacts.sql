@@ -1,0 +1,46 @@
+-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+
+with source as (
+
+    select * from {{ ref('base_salesforce__contacts') }}
+    where _row_outcome = 'staged'
+
+),
+
+renamed as (
+
+    select
+
+        -- ids
+        {{ stage_text('id') }} as contact_id,
+        {{ stage_text('account_id') }} as account_id,
+        {{ stage_text('owner_id') }} as owner_id,
+
+        -- strings
+        {{ stage_email('email') }} as email,
+        {{ stage_text('first_name') }} as first_name,
+        {{ stage_text('last_name') }} as last_name,
+        {{ stage_text('title') }} as title,
+        {{ stage_text('department') }} as department,
+        {{ stage_text('lead_source') }} as lead_source,
+
+        -- booleans
+        {{ stage_boolean('has_opted_out_of_email') }} as has_opted_out_of_email,
+        {{ stage_boolean('is_deleted') }} as is_deleted,
+
+        -- timestamps
+        {{ stage_timestamp('created_date') }} as created_at,
+        {{ stage_timestamp('last_modified_date') }} as last_modified_at,
+
+        -- load
+        {{ stage_timestamp('_loaded_at') }} as loaded_at,
+
+        -- flags (rows kept, see the model's warn tests)
+        {{ is_invalid_email('email') }} as has_invalid_email,
+        coalesce({{ stage_timestamp('created_date') }} >= {{ as_of_end() }}, false) as is_future_dated
+
+    from source
+
+)
+
+select * from renamed

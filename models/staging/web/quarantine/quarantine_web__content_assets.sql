@@ -1,0 +1,17 @@
+-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+
+with base as (
+
+    select * from {{ ref('base_web__content_assets') }}
+
+),
+
+quarantined as (
+
+    select *
+    from base
+    where _row_outcome = 'quarantined'
+
+)
+
+select * from quarantined

@@ -1,0 +1,44 @@
+-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+
+with source as (
+
+    select * from {{ ref('base_web__web_events') }}
+    where _row_outcome = 'staged'
+
+),
+
+renamed as (
+
+    select
+
+        -- ids
+        {{ stage_text('event_id') }} as web_event_id,
+        {{ stage_text('anonymous_id') }} as anonymous_id,
+        {{ stage_text('content_id') }} as content_id,
+        {{ stage_text('cta_id') }} as cta_id,
+
+        -- strings
+        {{ stage_text('event_type') }} as event_type,
+        {{ stage_text('page_url') }} as page_url,
+        {{ stage_text('page_title') }} as page_title,
+        {{ stage_text('referrer') }} as referrer,
+        {{ stage_text('utm_source') }} as utm_source,
+        {{ stage_text('utm_medium') }} as utm_medium,
+        {{ stage_text('utm_campaign') }} as utm_campaign,
+        {{ stage_text('company_domain') }} as company_domain,
+
+        -- timestamps
+        {{ stage_timestamp('occurred_at') }} as occurred_at,
+
+        -- load
+        {{ stage_timestamp('_loaded_at') }} as loaded_at,
+
+        -- flags (rows kept, see the model's warn tests)
+        {{ is_unknown_enum('event_type', ['page_view', 'cta_impression', 'cta_click']) }} as has_unknown_enum,
+        coalesce({{ stage_timestamp('occurred_at') }} >= {{ as_of_end() }}, false) as is_future_dated
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,579 @@
+"""Render the dbt files that follow from the raw contract, and check they have not drifted.
+
+From ``abm_warehouse.contract`` this writes, per raw table:
+
+* ``models/staging/<system>/_<system>__sources.yml`` — the source, its columns with
+  ``meta.contract_type`` / ``meta.required`` / ``meta.accepted_values``, freshness;
+* ``models/staging/<system>/base/base_<system>__<entities>.sql|yml`` — every raw row, with its
+  outcome (staged / quarantined / superseded) and reason;
+* ``models/staging/<system>/stg_<system>__<entities>.sql|yml`` — the clean rows, typed and
+  renamed to the project's conventions;
+* ``models/staging/<system>/quarantine/quarantine_<system>__<entities>.sql|yml`` — the rows
+  that could not be staged, raw values and reason;
+* ``seeds/raw_sample/_raw_sample__seeds.yml`` — every raw sample column loads as text.
+
+``abm-warehouse contract --write`` writes them; ``--check`` (run by the tests) fails when a
+committed file differs from a fresh render, so the contract, the sources and the staging
+layer cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+import yaml
+
+from abm_warehouse.contract import (
+    KNOWN_CURRENCIES,
+    LOADED_AT,
+    QUARANTINE_REASONS,
+    ROW_OUTCOMES,
+    TABLES,
+    Column,
+    Table,
+)
+
+HEADER = "# Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.\n"
+SQL_HEADER = "-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.\n"
+
+NO_PLURAL = ("_daily", "_monthly", "_history")
+RENAMES = {
+    "created_date": "created_at",
+    "last_modified_date": "last_modified_at",
+    "start_date_time": "started_at",
+    "currency_iso_code": "currency_code",
+    "iso_code": "currency_code",
+    "currency": "currency_code",
+    "date": "report_date",
+    "month": "spend_month",
+    "created": "occurred_at",
+    "period_start": "period_start_at",
+    "period_end": "period_end_at",
+}
+# columns named after their entity in staging (`type` -> `opportunity_type`, ...)
+ENTITY_PREFIXED = ("type", "name")
+# how a contract type is cast in staging (the macros live in macros/staging/)
+BANNERS = (
+    ("ids", ("id",)),
+    ("strings", ("string", "email", "enum", "currency")),
+    ("numerics", ("integer", "decimal", "money")),
+    ("booleans", ("boolean",)),
+    ("dates", ("date",)),
+    ("timestamps", ("timestamp",)),
+)
+
+
+def entity_plural(t: Table) -> str:
+    name = t.name
+    if name.endswith(NO_PLURAL):
+        return name
+    if name.endswith("y") and not name.endswith("ay"):
+        return name[:-1] + "ies"
+    return name + "s"
+
+
+def model_names(t: Table) -> dict[str, str]:
+    e = f"{t.system}__{entity_plural(t)}"
+    return {"base": f"base_{e}", "stg": f"stg_{e}", "quarantine": f"quarantine_{e}"}
+
+
+def staged_name(t: Table, c: Column) -> str:
+    if c.name == t.key[0] and c.type == "id" and c.name in ("id", "event_id"):
+        return f"{t.name}_id"
+    if c.name in ENTITY_PREFIXED:
+        entity = "email_event" if t.name == "email_event" else t.name
+        return f"{entity}_{c.name}"
+    if c.name in RENAMES:
+        return RENAMES[c.name]
+    if c.name.endswith("_c"):
+        return c.name[:-2]
+    return c.name
+
+
+def _flags(t: Table) -> list[tuple[str, str]]:
+    types = {c.type for c in t.columns}
+    flags = []
+    if "email" in types:
+        flags.append(
+            ("has_invalid_email", "an e-mail was present but malformed (e-mail set to NULL)")
+        )
+    if "currency" in types:
+        flags.append(("has_unknown_currency", "the currency code is not a known ISO 4217 code"))
+    if "enum" in types:
+        flags.append(("has_unknown_enum", "an enum column holds a value outside its accepted list"))
+    if any(c.required and c.type in ("date", "timestamp") for c in t.columns):
+        flags.append(("is_future_dated", "a required date / timestamp is after var as_of_date"))
+    return flags
+
+
+# ----------------------------------------------------------------------------- YAML
+def _dump(data: dict) -> str:
+    return HEADER + yaml.safe_dump(data, sort_keys=False, width=100, allow_unicode=True)
+
+
+def render_sources(system: str) -> str:
+    tables = []
+    for t in (t for t in TABLES if t.system == system):
+        columns = []
+        for c in t.columns:
+            meta = {"contract_type": c.type, "required": c.required}
+            if c.accepted_values:
+                meta["accepted_values"] = list(c.accepted_values)
+            columns.append(
+                {
+                    "name": c.name,
+                    "description": c.description
+                    or f"{c.name} ({c.type}{', required' if c.required else ''})",
+                    "meta": meta,
+                }
+            )
+        columns.append(
+            {
+                "name": LOADED_AT,
+                "description": "When the extract was taken (optional); the latest wins on re-extracts.",
+                "meta": {"contract_type": "timestamp", "required": False},
+            }
+        )
+        tables.append(
+            {
+                "name": t.name,
+                "description": t.description,
+                "meta": {"key": list(t.key), "event_time": t.event_time or None},
+                "config": {
+                    "loaded_at_field": f"cast({LOADED_AT} as timestamp)",
+                    "freshness": {
+                        "warn_after": {"count": 2, "period": "day"},
+                        "error_after": {"count": 7, "period": "day"},
+                    },
+                },
+                "columns": columns,
+            }
+        )
+    return _dump(
+        {
+            "version": 2,
+            "sources": [
+                {
+                    "name": system,
+                    "description": f"Raw extracts of the {system.replace('_', ' ')} system, as delivered "
+                    "(every column text). See shared raw contract.",
+                    "schema": "{{ var('raw_schema') }}",
+                    "tables": tables,
+                }
+            ],
+        }
+    )
+
+
+def render_seeds() -> str:
+    seeds = []
+    for t in TABLES:
+        seeds.append(
+            {
+                "name": t.name,
+                "description": f"Committed raw sample of {t.system}.{t.name}: {t.description}",
+                "config": {"column_types": {c: "varchar" for c in (*t.column_names, LOADED_AT)}},
+            }
+        )
+    seeds.append(
+        {
+            "name": "raw_defect_manifest",
+            "description": "Every defect the generator injected into the committed sample: one row "
+            "per defective raw row, with the outcome and quarantine reason staging "
+            "must give it.",
+            "config": {
+                "schema": "reference",
+                "tags": ["reference"],
+                "column_types": {
+                    "table_name": "varchar",
+                    "defect_class": "varchar",
+                    "expected_outcome": "varchar",
+                    "expected_reason": "varchar",
+                    "record_key": "varchar",
+                },
+            },
+        }
+    )
+    return _dump({"version": 2, "seeds": seeds})
+
+
+def render_base_yml(t: Table) -> str:
+    m = model_names(t)
+    return _dump(
+        {
+            "version": 2,
+            "models": [
+                {
+                    "name": m["base"],
+                    "description": f"One row per raw row of {t.system}.{t.name} (every raw row, none "
+                    "dropped), with its raw text values, a stable `_raw_row_key`, its "
+                    "outcome (staged / quarantined / superseded by a newer re-extract) and "
+                    f"the quarantine reason. De-duplication key: {', '.join(t.key)}.",
+                    "data_tests": [
+                        {
+                            "reconciles_with_raw": {
+                                "arguments": {
+                                    "source_name": t.system,
+                                    "table_name": t.name,
+                                    "staged_model": m["stg"],
+                                    "quarantine_model": m["quarantine"],
+                                }
+                            }
+                        }
+                    ],
+                    "columns": [
+                        {
+                            "name": "_raw_row_key",
+                            "description": "Stable key of the raw row: hash of its "
+                            "values and its ordinal among exact copies.",
+                            "data_tests": ["unique", "not_null"],
+                        },
+                        {
+                            "name": "_row_outcome",
+                            "description": "staged, quarantined or superseded.",
+                            "data_tests": [
+                                "not_null",
+                                {"accepted_values": {"arguments": {"values": list(ROW_OUTCOMES)}}},
+                            ],
+                        },
+                        {
+                            "name": "_quarantine_reason",
+                            "description": "Why the row was quarantined (NULL unless quarantined).",
+                            "data_tests": [
+                                {
+                                    "accepted_values": {
+                                        "arguments": {"values": list(QUARANTINE_REASONS)}
+                                    }
+                                }
+                            ],
+                        },
+                    ],
+                }
+            ],
+        }
+    )
+
+
+def render_quarantine_yml(t: Table) -> str:
+    m = model_names(t)
+    return _dump(
+        {
+            "version": 2,
+            "models": [
+                {
+                    "name": m["quarantine"],
+                    "description": f"One row per raw row of {t.system}.{t.name} that could not be staged: "
+                    "its raw values as delivered and a machine-readable reason "
+                    f"({', '.join(QUARANTINE_REASONS)}).",
+                    "columns": [
+                        {
+                            "name": "_raw_row_key",
+                            "description": "Stable key of the raw row.",
+                            "data_tests": ["unique", "not_null"],
+                        },
+                        {
+                            "name": "_quarantine_reason",
+                            "description": "Why the row could not be staged.",
+                            "data_tests": [
+                                "not_null",
+                                {
+                                    "accepted_values": {
+                                        "arguments": {"values": list(QUARANTINE_REASONS)}
+                                    }
+                                },
+                            ],
+                        },
+                    ],
+                }
+            ],
+        }
+    )
+
+
+FOREIGN_KEYS = {  # (table, column) -> (referenced table, its key)
+    ("contact", "account_id"): "account",
+    ("opportunity", "account_id"): "account",
+    ("subscription", "account_id"): "account",
+    ("opportunity_contact_role", "opportunity_id"): "opportunity",
+    ("opportunity_history", "opportunity_id"): "opportunity",
+    ("lead_history", "lead_id"): "lead",
+    ("campaign_member", "campaign_id"): "campaign",
+    ("email_event", "email_campaign_id"): "email_campaign",
+    ("form_submission", "form_id"): "form",
+    ("invoice", "subscription_id"): "subscription",
+}
+
+
+def render_stg_yml(t: Table) -> str:
+    m = model_names(t)
+    by_name = {x.name: x for x in TABLES}
+    columns = []
+    for c in t.columns:
+        name = staged_name(t, c)
+        spec: dict = {"name": name, "description": _describe(t, c)}
+        tests: list = []
+        if len(t.key) == 1 and c.name == t.key[0]:
+            tests = ["unique", "not_null"]
+        fk = FOREIGN_KEYS.get((t.name, c.name))
+        if fk:
+            ref_t = by_name[fk]
+            tests.append(
+                {
+                    "relationships": {
+                        "arguments": {
+                            "to": f"ref('{model_names(ref_t)['stg']}')",
+                            "field": staged_name(ref_t, ref_t.column(ref_t.key[0])),
+                        },
+                        "config": {"severity": "warn"},
+                    }
+                }
+            )
+        if tests:
+            spec["data_tests"] = tests
+        columns.append(spec)
+    columns.append(
+        {
+            "name": "loaded_at",
+            "description": "When the extract holding this version was taken (UTC).",
+        }
+    )
+    for flag, text in _flags(t):
+        columns.append(
+            {
+                "name": flag,
+                "description": f"True when {text}; the row is kept.",
+                "data_tests": ["not_null", {"not_flagged": {"config": {"severity": "warn"}}}],
+            }
+        )
+    model: dict = {
+        "name": m["stg"],
+        "description": f"One row per {t.name.replace('_', ' ')} record "
+        f"(key: {', '.join(staged_name(t, t.column(k)) for k in t.key)}): the latest "
+        f"clean version from {t.system}.{t.name}, typed (try_cast), e-mails "
+        "normalised, timestamps in UTC, renamed to the project's conventions. "
+        f"Rows that could not be staged are in {m['quarantine']}.",
+    }
+    if len(t.key) > 1:
+        model["data_tests"] = [
+            {
+                "unique_combination_of_columns": {
+                    "arguments": {
+                        "combination_of_columns": [staged_name(t, t.column(k)) for k in t.key]
+                    }
+                }
+            }
+        ]
+    model["columns"] = columns
+    return _dump({"version": 2, "models": [model]})
+
+
+def _describe(t: Table, c: Column) -> str:
+    base = c.description or c.name.replace("_", " ")
+    kinds = {
+        "id": "identifier (trimmed text)",
+        "email": "e-mail, lower-cased and trimmed; NULL when malformed (has_invalid_email)",
+        "enum": f"one of {', '.join(c.accepted_values)} (others flagged has_unknown_enum)",
+        "currency": "ISO 4217 code, upper-cased (unknown codes flagged has_unknown_currency)",
+        "timestamp": "timestamp in UTC (offsets converted)",
+        "money": "amount (non-negative; negative or non-numeric rows are quarantined)",
+    }
+    extra = kinds.get(c.type, c.type)
+    return f"{base[0].upper()}{base[1:]}: {extra}. Raw column `{c.name}`."
+
+
+# ----------------------------------------------------------------------------- SQL
+def render_base_sql(t: Table) -> str:
+    return (
+        f"{SQL_HEADER}-- depends_on: {{{{ ref('{t.name}') }}}}\n"
+        f"{{{{ config(materialized='table') }}}}\n\n"
+        f"{{{{ stage_raw_table('{t.system}', '{t.name}') }}}}\n"
+    )
+
+
+def render_quarantine_sql(t: Table) -> str:
+    m = model_names(t)
+    return (
+        f"{SQL_HEADER}\nwith base as (\n\n    select * from {{{{ ref('{m['base']}') }}}}\n\n),\n\n"
+        "quarantined as (\n\n    select *\n    from base\n"
+        "    where _row_outcome = 'quarantined'\n\n)\n\nselect * from quarantined\n"
+    )
+
+
+def _cast(c: Column) -> str:
+    return {
+        "id": f"{{{{ stage_text('{c.name}') }}}}",
+        "string": f"{{{{ stage_text('{c.name}') }}}}",
+        "email": f"{{{{ stage_email('{c.name}') }}}}",
+        "enum": f"{{{{ stage_text('{c.name}') }}}}",
+        "currency": f"{{{{ stage_currency('{c.name}') }}}}",
+        "integer": f"{{{{ stage_integer('{c.name}') }}}}",
+        "decimal": f"{{{{ stage_decimal('{c.name}') }}}}",
+        "money": f"{{{{ stage_money('{c.name}') }}}}",
+        "boolean": f"{{{{ stage_boolean('{c.name}') }}}}",
+        "date": f"{{{{ stage_date('{c.name}') }}}}",
+        "timestamp": f"{{{{ stage_timestamp('{c.name}') }}}}",
+    }[c.type]
+
+
+def render_stg_sql(t: Table) -> str:
+    m = model_names(t)
+    lines = [
+        SQL_HEADER,
+        "with source as (\n",
+        f"    select * from {{{{ ref('{m['base']}') }}}}",
+        "    where _row_outcome = 'staged'\n",
+        "),\n",
+        "renamed as (\n",
+        "    select\n",
+    ]
+    body = []
+    for banner, types in BANNERS:
+        cols = [c for c in t.columns if c.type in types]
+        if not cols:
+            continue
+        body.append(f"        -- {banner}")
+        body.extend(f"        {_cast(c)} as {staged_name(t, c)}," for c in cols)
+        body.append("")
+    body.append("        -- load")
+    body.append(f"        {{{{ stage_timestamp('{LOADED_AT}') }}}} as loaded_at,")
+    flags = _flags(t)
+    if flags:
+        body.append("")
+        body.append("        -- flags (rows kept, see the model's warn tests)")
+        for flag, _ in flags:
+            body.append(f"        {_flag_sql(t, flag)} as {flag},")
+    body[-1] = body[-1].rstrip(",")
+    lines.append("\n".join(body))
+    lines.append("\n    from source\n\n)\n\nselect * from renamed\n")
+    return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+def _flag_sql(t: Table, flag: str) -> str:
+    if flag == "has_invalid_email":
+        cols = [c.name for c in t.columns if c.type == "email"]
+        return " or ".join(f"{{{{ is_invalid_email('{c}') }}}}" for c in cols)
+    if flag == "has_unknown_currency":
+        cols = [c.name for c in t.columns if c.type == "currency"]
+        return " or ".join(f"{{{{ is_unknown_currency('{c}') }}}}" for c in cols)
+    if flag == "has_unknown_enum":
+        parts = []
+        for c in t.columns:
+            if c.type == "enum":
+                values = ", ".join(f"'{v}'" for v in c.accepted_values)
+                parts.append(f"{{{{ is_unknown_enum('{c.name}', [{values}]) }}}}")
+        return "\n            or ".join(parts) if len(parts) > 1 else parts[0]
+    if flag == "is_future_dated":
+        cols = [c for c in t.columns if c.required and c.type in ("date", "timestamp")]
+        parts = [f"coalesce({_cast(c)} >= {{{{ as_of_end() }}}}, false)" for c in cols]
+        return " or ".join(parts)
+    raise ValueError(flag)
+
+
+def render_manifest_test() -> str:
+    parts = []
+    for t in TABLES:
+        parts.append(
+            f"    select\n        '{t.name}' as table_name,\n        _row_outcome as row_outcome,\n"
+            "        coalesce(_quarantine_reason, '') as reason,\n        count(*) as actual_rows\n"
+            f"    from {{{{ ref('{model_names(t)['base']}') }}}}\n"
+            "    where _row_outcome <> 'staged'\n    group by _row_outcome, _quarantine_reason"
+        )
+    union = "\n\n    union all\n\n".join(parts)
+    return (
+        f"{SQL_HEADER}-- For the committed sample: the rows quarantined per table and reason, and the\n"
+        "-- rows superseded per table, are exactly those the generator says it injected\n"
+        "-- (seeds/raw_sample/raw_defect_manifest.csv). Off when reading the user's own extracts.\n"
+        "{{ config(enabled=(var('raw_extracts_path', '') | trim == '')) }}\n\n"
+        "with expected as (\n\n    select\n        table_name,\n"
+        "        expected_outcome as row_outcome,\n        coalesce(expected_reason, '') as reason,\n"
+        "        count(*) as expected_rows\n    from {{ ref('raw_defect_manifest') }}\n"
+        "    where expected_outcome in ('quarantined', 'superseded')\n"
+        "    group by table_name, expected_outcome, coalesce(expected_reason, '')\n\n),\n\n"
+        f"actual as (\n\n{union}\n\n),\n\n"
+        "compared as (\n\n    select\n"
+        "        coalesce(expected.table_name, actual.table_name) as table_name,\n"
+        "        coalesce(expected.row_outcome, actual.row_outcome) as row_outcome,\n"
+        "        coalesce(expected.reason, actual.reason) as reason,\n"
+        "        coalesce(expected.expected_rows, 0) as expected_rows,\n"
+        "        coalesce(actual.actual_rows, 0) as actual_rows\n"
+        "    from expected\n    full outer join actual\n"
+        "        on expected.table_name = actual.table_name\n"
+        "        and expected.row_outcome = actual.row_outcome\n"
+        "        and expected.reason = actual.reason\n\n)\n\n"
+        "select * from compared\nwhere expected_rows <> actual_rows\n"
+    )
+
+
+# ----------------------------------------------------------------------------- files
+def render_all() -> dict[Path, str]:
+    files: dict[Path, str] = {}
+    for system in dict.fromkeys(t.system for t in TABLES):
+        files[Path(f"models/staging/{system}/_{system}__sources.yml")] = render_sources(system)
+    for t in TABLES:
+        m = model_names(t)
+        root = Path(f"models/staging/{t.system}")
+        files[root / "base" / f"{m['base']}.sql"] = render_base_sql(t)
+        files[root / "base" / f"{m['base']}.yml"] = render_base_yml(t)
+        files[root / f"{m['stg']}.sql"] = render_stg_sql(t)
+        files[root / f"{m['stg']}.yml"] = render_stg_yml(t)
+        files[root / "quarantine" / f"{m['quarantine']}.sql"] = render_quarantine_sql(t)
+        files[root / "quarantine" / f"{m['quarantine']}.yml"] = render_quarantine_yml(t)
+    files[Path("seeds/raw_sample/_raw_sample__seeds.yml")] = render_seeds()
+    files[Path("tests/staging/assert_staging_outcomes_match_defect_manifest.sql")] = (
+        render_manifest_test()
+    )
+    codes = ", ".join(f"'{c}'" for c in KNOWN_CURRENCIES)
+    files[Path("macros/staging/known_currencies.sql")] = (
+        f"{SQL_HEADER}{{#- ISO 4217 codes the warehouse knows; others are flagged. -#}}\n"
+        f"{{% macro known_currencies() -%}}\n    ({codes})\n{{%- endmacro %}}\n"
+    )
+    return files
+
+
+def check(root: Path) -> list[str]:
+    problems = []
+    for rel, text in render_all().items():
+        path = root / rel
+        if not path.exists():
+            problems.append(f"missing: {rel}")
+        elif path.read_text() != text:
+            diff = difflib.unified_diff(
+                path.read_text().splitlines(), text.splitlines(), str(rel), "rendered", lineterm=""
+            )
+            problems.append("\n".join(list(diff)[:20]))
+    return problems
+
+
+def write(root: Path) -> int:
+    n = 0
+    for rel, text in render_all().items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            n += 1
+    return n
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--write", action="store_true", help="write the rendered files")
+    group.add_argument("--check", action="store_true", help="fail when committed files drift")
+    parser.add_argument("--root", type=Path, default=Path("."), help="project root")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.write:
+        print(f"contract: {write(args.root)} file(s) written")
+        return 0
+    problems = check(args.root)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print("contract: rendered files drifted; run `abm-warehouse contract --write`")
+        return 1
+    print(f"contract: {len(render_all())} rendered files match the contract")
+    return 0

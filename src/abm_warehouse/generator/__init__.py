@@ -1,0 +1,1 @@
+"""Deterministic raw-data generator (see cli.py)."""
