@@ -52,7 +52,7 @@ def _first(table: Table, types: tuple[str, ...], required: bool | None = None):
     for c in table.columns:
         if (
             c.type in types
-            and c.name not in table.key
+            and (c.name not in table.key or c.type == "email")
             and (required is None or c.required == required)
         ):
             return c.name
@@ -113,7 +113,7 @@ def inject(
     taken = np.zeros(n, dtype=bool)
     for defect in table.defects:
         want = int(rng.binomial(n, rate))
-        if n >= 5 * max(min_per_class, 1):
+        if n >= 4:
             want = max(want, min_per_class)
         candidates = [i for i in rng.permutation(n) if not taken[i]]
         picked = []
@@ -153,7 +153,7 @@ def _apply(table: Table, defect: str, row: dict, rng, as_of: datetime, extra: li
     elif defect == "soft_deleted":
         row["is_deleted"] = "true"
     elif defect == "null_id":
-        row[table.key[0]] = "" if pick(0, 2) else None
+        row[table.key[0]] = None
     elif defect == "invalid_amount":
         row[_first(table, ("money",))] = _BAD_AMOUNTS[int(pick(0, len(_BAD_AMOUNTS)))]
     elif defect == "invalid_timestamp":

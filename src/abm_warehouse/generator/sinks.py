@@ -42,9 +42,12 @@ class TableSink:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._buffer:
-            return
-        rows, self._buffer = self._buffer, []
+        while self._buffer:
+            rows = self._buffer[: self.chunk_rows]
+            del self._buffer[: self.chunk_rows]
+            self._write_chunk(rows)
+
+    def _write_chunk(self, rows: list[dict]) -> None:
         if self.fmt == "csv":
             for r in rows:
                 self._csv.writerow(["" if r.get(c) is None else r[c] for c in self.columns])
