@@ -105,7 +105,9 @@ def _flags(t: Table) -> list[tuple[str, str]]:
     if "enum" in types:
         flags.append(("has_unknown_enum", "an enum column holds a value outside its accepted list"))
     if any(c.required and c.type in ("date", "timestamp") for c in t.columns):
-        flags.append(("is_future_dated", "a required date / timestamp is after var as_of_date"))
+        flags.append(
+            ("is_future_dated", "the record's own date / timestamp is after var as_of_date")
+        )
     return flags
 
 
@@ -451,6 +453,14 @@ def render_stg_sql(t: Table) -> str:
     return "\n".join(lines).replace("\n\n\n", "\n\n")
 
 
+def _future_column(t: Table) -> Column:
+    """The column whose value after as_of_date makes a row future-dated: the table's event time
+    (a meeting's start may well be in the future; its creation may not)."""
+    if t.event_time and t.column(t.event_time).required:
+        return t.column(t.event_time)
+    return next(c for c in t.columns if c.required and c.type in ("date", "timestamp"))
+
+
 def _flag_sql(t: Table, flag: str) -> str:
     if flag == "has_invalid_email":
         cols = [c.name for c in t.columns if c.type == "email"]
@@ -462,13 +472,24 @@ def _flag_sql(t: Table, flag: str) -> str:
         parts = []
         for c in t.columns:
             if c.type == "enum":
-                values = ", ".join(f"'{v}'" for v in c.accepted_values)
-                parts.append(f"{{{{ is_unknown_enum('{c.name}', [{values}]) }}}}")
-        return "\n            or ".join(parts) if len(parts) > 1 else parts[0]
+                values = [f"'{v}'" for v in c.accepted_values]
+                one_line = f"{{{{ is_unknown_enum('{c.name}', [{', '.join(values)}]) }}}}"
+                if len(one_line) <= 80:
+                    parts.append(one_line)
+                    continue
+                rows, row = [], []
+                for v in values:
+                    if row and len(", ".join([*row, v])) > 80:
+                        rows.append(", ".join(row) + ",")
+                        row = []
+                    row.append(v)
+                rows.append(", ".join(row))
+                body = "\n".join(f"            {r}" for r in rows)
+                parts.append(f"{{{{ is_unknown_enum('{c.name}', [\n{body}\n        ]) }}}}")
+        return "\n        or ".join(parts)
     if flag == "is_future_dated":
-        cols = [c for c in t.columns if c.required and c.type in ("date", "timestamp")]
-        parts = [f"coalesce({_cast(c)} >= {{{{ as_of_end() }}}}, false)" for c in cols]
-        return " or ".join(parts)
+        c = _future_column(t)
+        return f"coalesce({_cast(c)} >= {{{{ as_of_end() }}}}, false)"
     raise ValueError(flag)
 
 
@@ -500,9 +521,9 @@ def render_manifest_test() -> str:
         "        coalesce(expected.expected_rows, 0) as expected_rows,\n"
         "        coalesce(actual.actual_rows, 0) as actual_rows\n"
         "    from expected\n    full outer join actual\n"
-        "        on expected.table_name = actual.table_name\n"
-        "        and expected.row_outcome = actual.row_outcome\n"
-        "        and expected.reason = actual.reason\n\n)\n\n"
+        "        on\n            expected.table_name = actual.table_name\n"
+        "            and expected.row_outcome = actual.row_outcome\n"
+        "            and expected.reason = actual.reason\n\n)\n\n"
         "select * from compared\nwhere expected_rows <> actual_rows\n"
     )
 

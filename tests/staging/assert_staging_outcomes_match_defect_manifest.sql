@@ -359,9 +359,10 @@ compared as (
         coalesce(actual.actual_rows, 0) as actual_rows
     from expected
     full outer join actual
-        on expected.table_name = actual.table_name
-        and expected.row_outcome = actual.row_outcome
-        and expected.reason = actual.reason
+        on
+            expected.table_name = actual.table_name
+            and expected.row_outcome = actual.row_outcome
+            and expected.reason = actual.reason
 
 )
 

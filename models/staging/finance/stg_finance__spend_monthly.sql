@@ -29,7 +29,7 @@ renamed as (
         -- flags (rows kept, see the model's warn tests)
         {{ is_unknown_currency('currency') }} as has_unknown_currency,
         {{ is_unknown_enum('department', ['marketing', 'sales']) }}
-            or {{ is_unknown_enum('category', ['programs', 'people', 'tech']) }} as has_unknown_enum,
+        or {{ is_unknown_enum('category', ['programs', 'people', 'tech']) }} as has_unknown_enum,
         coalesce({{ stage_date('month') }} >= {{ as_of_end() }}, false) as is_future_dated
 
     from source

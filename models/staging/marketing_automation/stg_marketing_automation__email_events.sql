@@ -28,7 +28,9 @@ renamed as (
 
         -- flags (rows kept, see the model's warn tests)
         {{ is_invalid_email('recipient') }} as has_invalid_email,
-        {{ is_unknown_enum('type', ['SENT', 'DELIVERED', 'OPEN', 'CLICK', 'BOUNCE', 'UNSUBSCRIBE', 'SPAMREPORT']) }} as has_unknown_enum,
+        {{ is_unknown_enum('type', [
+            'SENT', 'DELIVERED', 'OPEN', 'CLICK', 'BOUNCE', 'UNSUBSCRIBE', 'SPAMREPORT'
+        ]) }} as has_unknown_enum,
         coalesce({{ stage_timestamp('created') }} >= {{ as_of_end() }}, false) as is_future_dated
 
     from source

@@ -24,7 +24,10 @@ renamed as (
         {{ stage_timestamp('_loaded_at') }} as loaded_at,
 
         -- flags (rows kept, see the model's warn tests)
-        {{ is_unknown_enum('form_type', ['contact', 'demo_request', 'content_download', 'webinar_registration', 'newsletter']) }} as has_unknown_enum
+        {{ is_unknown_enum('form_type', [
+            'contact', 'demo_request', 'content_download', 'webinar_registration',
+            'newsletter'
+        ]) }} as has_unknown_enum
 
     from source
 

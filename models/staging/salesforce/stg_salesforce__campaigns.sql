@@ -38,7 +38,10 @@ renamed as (
         {{ stage_timestamp('_loaded_at') }} as loaded_at,
 
         -- flags (rows kept, see the model's warn tests)
-        {{ is_unknown_enum('type', ['Email', 'Webinar', 'Paid Search', 'Paid Social', 'Content Syndication', 'Event', 'ABM Ads', 'Direct Mail']) }} as has_unknown_enum,
+        {{ is_unknown_enum('type', [
+            'Email', 'Webinar', 'Paid Search', 'Paid Social', 'Content Syndication', 'Event',
+            'ABM Ads', 'Direct Mail'
+        ]) }} as has_unknown_enum,
         coalesce({{ stage_timestamp('created_date') }} >= {{ as_of_end() }}, false) as is_future_dated
 
     from source

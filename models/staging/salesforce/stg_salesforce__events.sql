@@ -33,7 +33,7 @@ renamed as (
 
         -- flags (rows kept, see the model's warn tests)
         {{ is_unknown_enum('type', ['Meeting', 'Demo']) }} as has_unknown_enum,
-        coalesce({{ stage_timestamp('start_date_time') }} >= {{ as_of_end() }}, false) or coalesce({{ stage_timestamp('created_date') }} >= {{ as_of_end() }}, false) as is_future_dated
+        coalesce({{ stage_timestamp('created_date') }} >= {{ as_of_end() }}, false) as is_future_dated
 
     from source
 

@@ -44,7 +44,10 @@ renamed as (
 
         -- flags (rows kept, see the model's warn tests)
         {{ is_invalid_email('email') }} as has_invalid_email,
-        {{ is_unknown_enum('status', ['Open', 'Working', 'Nurturing', 'Qualified', 'Unqualified', 'Recycled', 'Converted']) }} as has_unknown_enum,
+        {{ is_unknown_enum('status', [
+            'Open', 'Working', 'Nurturing', 'Qualified', 'Unqualified', 'Recycled',
+            'Converted'
+        ]) }} as has_unknown_enum,
         coalesce({{ stage_timestamp('created_date') }} >= {{ as_of_end() }}, false) as is_future_dated
 
     from source

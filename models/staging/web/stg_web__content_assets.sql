@@ -27,7 +27,9 @@ renamed as (
         {{ stage_timestamp('_loaded_at') }} as loaded_at,
 
         -- flags (rows kept, see the model's warn tests)
-        {{ is_unknown_enum('asset_type', ['blog', 'ebook', 'webinar', 'case_study', 'landing_page']) }} as has_unknown_enum
+        {{ is_unknown_enum('asset_type', [
+            'blog', 'ebook', 'webinar', 'case_study', 'landing_page'
+        ]) }} as has_unknown_enum
 
     from source
 

@@ -34,7 +34,9 @@ renamed as (
         {{ stage_timestamp('_loaded_at') }} as loaded_at,
 
         -- flags (rows kept, see the model's warn tests)
-        {{ is_unknown_enum('event_type', ['page_view', 'cta_impression', 'cta_click']) }} as has_unknown_enum,
+        {{ is_unknown_enum('event_type', [
+            'page_view', 'cta_impression', 'cta_click'
+        ]) }} as has_unknown_enum,
         coalesce({{ stage_timestamp('occurred_at') }} >= {{ as_of_end() }}, false) as is_future_dated
 
     from source
