@@ -442,7 +442,7 @@ TABLES: tuple[Table, ...] = (
         (
             _id(),
             _c("iso_code", "currency", True),
-            _c("conversion_rate", "money", True),
+            _c("conversion_rate", "decimal", True),
             _c("start_date", "date", True),
             _c("next_start_date", "date"),
         ),

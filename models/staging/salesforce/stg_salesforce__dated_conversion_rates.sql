@@ -18,7 +18,7 @@ renamed as (
         {{ stage_currency('iso_code') }} as currency_code,
 
         -- numerics
-        {{ stage_money('conversion_rate') }} as conversion_rate,
+        {{ stage_decimal('conversion_rate') }} as conversion_rate,
 
         -- dates
         {{ stage_date('start_date') }} as start_date,
