@@ -1,6 +1,6 @@
 """The structure rules catch what they claim to catch, on hand-made manifests."""
 
-from abm_warehouse.project_lint import check_catalog, check_manifest
+from abm_warehouse.project_lint import check_catalog, check_manifest, check_yaml_files
 
 
 def _model(name, path, description="One row per thing.", deps=(), patch=True):
@@ -97,3 +97,15 @@ def test_catalog_columns_must_be_documented_both_ways():
         "kpi_x: column win_rate is not documented",
         "kpi_x: documented column gone does not exist",
     ]
+
+
+def test_unit_tests_nested_under_a_model_are_reported(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.yml").write_text(
+        "version: 2\nmodels:\n  - name: m\n    unit_tests:\n      - name: t\n"
+    )
+    (tmp_path / "models" / "ok.yml").write_text(
+        "version: 2\nmodels:\n  - name: ok\nunit_tests:\n  - name: t\n    model: ok\n"
+    )
+    problems = check_yaml_files(tmp_path)
+    assert len(problems) == 1 and "model m has a nested 'unit_tests' key" in problems[0]

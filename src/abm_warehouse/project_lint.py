@@ -22,6 +22,8 @@ import argparse
 import json
 from pathlib import Path, PurePosixPath
 
+import yaml
+
 LAYER_PREFIXES = {
     "staging": ("base_", "stg_", "quarantine_"),
     "intermediate": ("int_",),
@@ -117,6 +119,21 @@ def check_manifest(manifest: dict) -> list[str]:
     return problems
 
 
+def check_yaml_files(root: Path) -> list[str]:
+    """Keys dbt silently ignores: a unit test nested under a model never runs."""
+    problems = []
+    for path in sorted(root.glob("models/**/*.yml")):
+        doc = yaml.safe_load(path.read_text()) or {}
+        for model in doc.get("models") or []:
+            for key in ("unit_tests", "tests_unit", "unit_test"):
+                if key in model:
+                    problems.append(
+                        f"{path}: model {model.get('name')} has a nested '{key}' key that dbt "
+                        "ignores; unit tests go under the top-level 'unit_tests:' with 'model:'"
+                    )
+    return problems
+
+
 def check_catalog(manifest: dict, catalog: dict) -> list[str]:
     problems: list[str] = []
     for uid, node in manifest["nodes"].items():
@@ -139,6 +156,7 @@ def check_catalog(manifest: dict, catalog: dict) -> list[str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", type=Path, default=Path("target"), help="dbt target dir")
+    parser.add_argument("--project-dir", type=Path, default=Path("."), help="dbt project dir")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -147,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{manifest_path} not found: run `dbt parse` first")
         return 2
     manifest = json.loads(manifest_path.read_text())
-    problems = check_manifest(manifest)
+    problems = check_manifest(manifest) + check_yaml_files(args.project_dir)
     catalog_path = args.target / "catalog.json"
     if catalog_path.exists():
         problems += check_catalog(manifest, json.loads(catalog_path.read_text()))

@@ -59,7 +59,7 @@ final as (
         valid_to,
         units_per_usd,
         reporting_units_per_usd,
-        cast(reporting_units_per_usd as double) / units_per_usd as to_reporting_rate
+        round(cast(reporting_units_per_usd as double) / units_per_usd, 12) as to_reporting_rate
     from intersected
     where valid_from < valid_to
 
