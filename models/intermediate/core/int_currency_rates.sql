@@ -47,7 +47,7 @@ intersected as (
     inner join reporting
         on
             periods.valid_from < reporting.valid_to
-            and reporting.valid_from < periods.valid_to
+            and periods.valid_to > reporting.valid_from
 
 ),
 

@@ -88,7 +88,7 @@ best_account as (
             match_method,
             row_number() over (
                 partition by person_id
-                order by match_priority, created_at desc, account_id
+                order by match_priority asc, created_at desc, account_id asc
             ) as candidate_rank
         from account_candidates
     ) as ranked

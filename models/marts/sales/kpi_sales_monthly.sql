@@ -56,7 +56,7 @@ opportunities_by_segment as (
         segments.segment as report_segment
     from opportunities
     inner join segments
-        on segments.segment = opportunities.segment or segments.segment = 'all'
+        on opportunities.segment = segments.segment or segments.segment = 'all'
 
 ),
 
@@ -115,7 +115,7 @@ new_customers as (
         count(*) as new_customers
     from first_wins
     inner join segments
-        on segments.segment = first_wins.segment or segments.segment = 'all'
+        on first_wins.segment = segments.segment or segments.segment = 'all'
     group by {{ to_month('first_wins.first_won_date') }}, segments.segment
 
 ),
@@ -131,7 +131,7 @@ open_pipeline as (
     inner join opportunities_by_segment
         on
             grid.segment = opportunities_by_segment.report_segment
-            and opportunities_by_segment.created_at < grid.month_end_exclusive
+            and grid.month_end_exclusive > opportunities_by_segment.created_at
             and (
                 not opportunities_by_segment.is_closed
                 or opportunities_by_segment.close_date >= cast(grid.month_end_exclusive as date)
@@ -180,14 +180,14 @@ activity_counts as (
     select
         activities.metric_month,
         segments.segment,
-        sum(case when activity = 'call_completed' then 1 else 0 end) as calls_completed,
-        sum(case when activity = 'meeting_scheduled' then 1 else 0 end) as meetings_scheduled,
-        sum(case when activity = 'meeting_held' then 1 else 0 end) as meetings_held,
-        sum(case when activity = 'demo_scheduled' then 1 else 0 end) as demos_scheduled,
-        sum(case when activity = 'demo_held' then 1 else 0 end) as demos_held
+        sum(case when activities.activity = 'call_completed' then 1 else 0 end) as calls_completed,
+        sum(case when activities.activity = 'meeting_scheduled' then 1 else 0 end) as meetings_scheduled,
+        sum(case when activities.activity = 'meeting_held' then 1 else 0 end) as meetings_held,
+        sum(case when activities.activity = 'demo_scheduled' then 1 else 0 end) as demos_scheduled,
+        sum(case when activities.activity = 'demo_held' then 1 else 0 end) as demos_held
     from activities
     inner join segments
-        on segments.segment = activities.segment or segments.segment = 'all'
+        on activities.segment = segments.segment or segments.segment = 'all'
     group by activities.metric_month, segments.segment
 
 ),
