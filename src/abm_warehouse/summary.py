@@ -27,7 +27,60 @@ class Headline:
 
 # Headline KPIs read from the marts, registered here by the mart domains as they land.
 # Each reads the latest complete month of the warehouse (as of the build's as_of_date).
-MART_HEADLINES: tuple[Headline, ...] = ()
+_LATEST_SALES = "(select max(metric_month) from marts.kpi_sales_monthly)"
+_LATEST_FUNNEL = "(select max(metric_month) from marts.kpi_funnel_monthly)"
+
+
+def _sales(column: str, segment: str) -> str:
+    return (
+        f"select {column} from marts.kpi_sales_monthly "
+        f"where segment = '{segment}' and metric_month = {_LATEST_SALES}"
+    )
+
+
+MART_HEADLINES: tuple[Headline, ...] = (
+    Headline(
+        "win rate, trailing 12 months — ABM",
+        "marts.kpi_sales_monthly",
+        _sales("win_rate_t12m", "ABM"),
+        "{:.1%}",
+    ),
+    Headline(
+        "win rate, trailing 12 months — non-ABM",
+        "marts.kpi_sales_monthly",
+        _sales("win_rate_t12m", "non-ABM"),
+        "{:.1%}",
+    ),
+    Headline(
+        "average deal value, trailing 12 months — ABM",
+        "marts.kpi_sales_monthly",
+        _sales("avg_deal_value_t12m", "ABM"),
+        "{:,.0f}",
+    ),
+    Headline(
+        "average deal value, trailing 12 months — non-ABM",
+        "marts.kpi_sales_monthly",
+        _sales("avg_deal_value_t12m", "non-ABM"),
+        "{:,.0f}",
+    ),
+    Headline(
+        "won amount, trailing 12 months — all",
+        "marts.kpi_sales_monthly",
+        "select sum(won_amount) from marts.kpi_sales_monthly where segment = 'all' and "
+        f"metric_month > {_LATEST_SALES} - interval 12 month",
+    ),
+    Headline(
+        "open pipeline at the last month end — all",
+        "marts.kpi_sales_monthly",
+        _sales("open_pipeline_amount_at_month_end", "all"),
+    ),
+    Headline(
+        "new MQLs in the last month — all",
+        "marts.kpi_funnel_monthly",
+        "select new_mqls from marts.kpi_funnel_monthly "
+        f"where segment = 'all' and metric_month = {_LATEST_FUNNEL}",
+    ),
+)
 
 
 def _relations(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, int]]]:
@@ -81,7 +134,10 @@ def summarise(path: Path) -> str:
         headlines = _headlines(con, relations)
         if headlines:
             out.append("")
-            out.append("Headline numbers")
+            month = None
+            if any(t == "kpi_sales_monthly" for t, _ in relations.get("marts", [])):
+                month = _scalar(con, "select max(metric_month) from marts.kpi_sales_monthly")
+            out.append("Headline numbers" + (f" (last month: {month:%Y-%m})" if month else ""))
             width = max(len(label) for label, _ in headlines) + 2
             out.extend(f"  {label:<{width}}{value:>16}" for label, value in headlines)
         return "\n".join(out)

@@ -1,0 +1,31 @@
+"""The summary reads a warehouse read-only and reports what is there, skipping what is not."""
+
+from __future__ import annotations
+
+import duckdb
+
+from abm_warehouse.summary import summarise
+
+
+def test_summary_counts_layers_and_reads_headlines(tmp_path):
+    path = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema staging; create schema marts")
+    con.execute("create table staging.quarantine_x__ys as select 1 as k union all select 2")
+    con.execute(
+        "create table marts.kpi_sales_monthly as "
+        "select date '2026-06-01' as metric_month, 'ABM' as segment, 0.5 as win_rate_t12m, "
+        "1000.0 as avg_deal_value_t12m, 10.0 as won_amount, "
+        "5.0 as open_pipeline_amount_at_month_end"
+    )
+    con.close()
+    text = summarise(path)
+    assert "raw rows quarantined, each with a reason" in text and "2" in text
+    assert "win rate, trailing 12 months — ABM" in text and "50.0%" in text
+    assert "(last month: 2026-06)" in text
+    # the funnel mart is absent: its headline is skipped, not guessed
+    assert "new MQLs" not in text
+    # read-only: another read-only reader can hold the file meanwhile
+    reader = duckdb.connect(str(path), read_only=True)
+    assert "marts" in summarise(path)
+    reader.close()
