@@ -77,7 +77,7 @@ dbt-build-test: venv
 
 # The dbt templater compiles models against the test warehouse built above.
 lint-sql: venv
-	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(BIN)/sqlfluff lint models analyses tests/staging --processes 2
+	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(BIN)/sqlfluff lint models analyses tests --processes 2
 
 docs: venv
 	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(DBT) docs generate $(DBT_FLAGS) --static
