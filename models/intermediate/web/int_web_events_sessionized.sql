@@ -73,8 +73,11 @@ final as (
 
 )
 
+{%- set session_key = dbt.concat([
+    'anonymous_id', "'#'", dbt.safe_cast('session_started_at', dbt.type_string())
+]) %}
+
 select
-    {{ dbt.hash(dbt.concat(['anonymous_id', "'#'", dbt.safe_cast('session_started_at', dbt.type_string())])) }}
-        as session_id,
+    {{ dbt.hash(session_key) }} as session_id,
     *
 from final

@@ -101,8 +101,8 @@ classified as (
         case
             when landing.referrer_domain is null then 'none'
             when landing.referrer_domain in (
-                {%- for d in var('own_site_domains') %}'{{ d }}'{{ ', ' if not loop.last }}{% endfor -%}
-            ) then 'none'
+                    {%- for d in var('own_site_domains') %}'{{ d }}'{{ ', ' if not loop.last }}{% endfor -%}
+                ) then 'none'
             else coalesce(known_referrers.known_referrer_class, 'external')
         end as referrer_class
     from landing
@@ -142,7 +142,7 @@ channels as (
                         in {{ dbt.concat(["'|'", 'rules.utm_source_in', "'|'"]) }}
                     ) > 0
                 )
-                and (rules.referrer_class = '*' or rules.referrer_class = classified.referrer_class)
+                and (rules.referrer_class = '*' or classified.referrer_class = rules.referrer_class)
     ) as matched
     where rule_rank = 1
 
@@ -189,7 +189,7 @@ session_forms as (
     inner join form_submissions
         on
             aggregated.anonymous_id = form_submissions.anonymous_id
-            and form_submissions.submitted_at >= aggregated.started_at
+            and aggregated.started_at <= form_submissions.submitted_at
             and form_submissions.submitted_at
             <= {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'aggregated.ended_at') }}
     group by aggregated.session_id

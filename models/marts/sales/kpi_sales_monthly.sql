@@ -38,6 +38,12 @@ events as (
 
 ),
 
+first_touches as (
+
+    select * from {{ ref('int_opportunity_first_touches') }}
+
+),
+
 grid as (
 
     select
@@ -92,6 +98,20 @@ closed as (
     from opportunities_by_segment
     where is_closed and close_date <= {{ as_of_date() }}
     group by close_month, report_segment
+
+),
+
+touch_lags as (
+
+    select
+        first_touches.created_month as metric_month,
+        segments.segment,
+        count(*) as opportunities_with_first_touch,
+        avg(first_touches.first_touch_to_opportunity_days) as first_touch_to_opportunity_days
+    from first_touches
+    inner join segments
+        on first_touches.segment = segments.segment or segments.segment = 'all'
+    group by first_touches.created_month, segments.segment
 
 ),
 
@@ -218,7 +238,9 @@ joined as (
         coalesce(activity_counts.meetings_scheduled, 0) as meetings_scheduled,
         coalesce(activity_counts.meetings_held, 0) as meetings_held,
         coalesce(activity_counts.demos_scheduled, 0) as demos_scheduled,
-        coalesce(activity_counts.demos_held, 0) as demos_held
+        coalesce(activity_counts.demos_held, 0) as demos_held,
+        coalesce(touch_lags.opportunities_with_first_touch, 0) as opportunities_with_first_touch,
+        touch_lags.first_touch_to_opportunity_days
     from grid
     left join created
         on grid.metric_month = created.metric_month and grid.segment = created.segment
@@ -232,6 +254,8 @@ joined as (
         on
             grid.metric_month = activity_counts.metric_month
             and grid.segment = activity_counts.segment
+    left join touch_lags
+        on grid.metric_month = touch_lags.metric_month and grid.segment = touch_lags.segment
 
 ),
 
@@ -293,7 +317,9 @@ final as (
         meetings_scheduled,
         meetings_held,
         demos_scheduled,
-        demos_held
+        demos_held,
+        opportunities_with_first_touch,
+        first_touch_to_opportunity_days
     from with_trailing_totals
 
 )
