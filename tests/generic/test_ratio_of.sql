@@ -10,15 +10,15 @@ select
 from {{ model }}
 where
     (
-        (coalesce({{ denominator }}, 0) = 0 or {{ numerator }} is null)
+        (coalesce(({{ denominator }}), 0) = 0 or {{ numerator }} is null)
         and {{ column_name }} is not null
     )
     or (
-        coalesce({{ denominator }}, 0) <> 0
+        coalesce(({{ denominator }}), 0) <> 0
         and {{ numerator }} is not null
         and (
             {{ column_name }} is null
-            or abs({{ column_name }} - cast({{ numerator }} as double) / {{ denominator }})
+            or abs({{ column_name }} - cast({{ numerator }} as double) / ({{ denominator }}))
             > {{ tolerance }}
         )
     )
