@@ -102,6 +102,29 @@ def test_event_tables_are_written_in_bounded_chunks(tmp_path):
         assert summary["chunks"][name] >= summary["rows"][name] // 2_000, name
 
 
+def test_event_streams_are_yielded_in_bounded_chunks_whatever_the_volume():
+    from datetime import date
+
+    from abm_warehouse.generator import crm, events
+    from abm_warehouse.generator.story import build_world
+
+    w = build_world(5, 0.05, date(2026, 6, 30), event_multiplier=3)
+    crm.funnel(w)
+    sizes = [len(c["web_event"]) for c in events.web_streams(w, max_rows=400)]
+    assert len(sizes) > 3 and max(sizes) <= 400 + 300  # one visitor's events past the bound
+    campaigns = events.email_campaigns(w)
+    sizes = [len(c) for c in events.email_events(w, campaigns, max_rows=400)]
+    assert len(sizes) > 3 and max(sizes) <= 400 + 10  # one recipient's events past the bound
+
+
+def test_event_multiplier_adds_events_not_people(tmp_path):
+    one = generate(tmp_path / "a", scale=0.1, seed=4)["rows"]
+    three = generate(tmp_path / "b", scale=0.1, seed=4, event_multiplier=3)["rows"]
+    assert three["contact"] == one["contact"] and three["lead"] == one["lead"]
+    assert three["web_event"] > 2.5 * one["web_event"]
+    assert three["email_event"] > 2.0 * one["email_event"]
+
+
 def test_rows_grow_linearly_with_scale(tmp_path):
     a = generate(tmp_path / "a", scale=0.1, seed=2)["rows"]
     b = generate(tmp_path / "b", scale=0.3, seed=2)["rows"]

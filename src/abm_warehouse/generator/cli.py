@@ -23,7 +23,6 @@ from abm_warehouse.generator.story import build_world, rng_for
 
 DEFECT_RATE = 0.01
 MIN_DEFECTS_PER_CLASS = 2
-STREAMED = ("email_event", "web_event", "identify", "form_submission")
 
 
 def generate(
@@ -34,54 +33,68 @@ def generate(
     fmt: str = "csv",
     years: int = 3,
     chunk_rows: int = 50_000,
+    event_multiplier: int = 1,
 ) -> dict:
     """Generate every raw table into ``out``; return a summary (rows per table, defects)."""
     out.mkdir(parents=True, exist_ok=True)
-    w = build_world(seed, scale, as_of, years)
-    crm.funnel(w)
-    crm.opportunities(w)
-    crm.campaign_members(w)
-    crm.nps(w)
-    crm.spend(w)
-    crm.account_sync(w)
-    email_campaigns = events.email_campaigns(w)
-    small = {
-        **w.tables,
-        "email_campaign": email_campaigns,
-        "ad_performance_daily": events.ad_performance(w),
-        "ad_company_daily": events.ad_company(w),
-        "social_daily": events.social(w),
-        "search_rank_daily": events.search_rank(w),
-    }
     sinks = {
         t.name: TableSink(out / f"{t.name}.{fmt}", [*t.column_names, LOADED_AT], fmt, chunk_rows)
         for t in TABLES
     }
     manifest = TableSink(out / "raw_defect_manifest.csv", MANIFEST_COLUMNS, "csv", chunk_rows)
-    as_of_dt = w.as_of
-    default_loaded = w.loaded_at()
     defect_rngs = {t.name: rng_for(seed, f"defects:{t.name}") for t in TABLES}
+    w = build_world(seed, scale, as_of, years, event_multiplier)
+    default_loaded = w.loaded_at()
 
     def emit(name: str, rows: list[dict]) -> None:
         t = table(name)
         # defects are injected into copies: the story's own rows stay clean for later tables
         rows = [{LOADED_AT: default_loaded, **r} for r in rows]
         rows, found = inject(
-            t, rows, defect_rngs[name], DEFECT_RATE, as_of_dt, MIN_DEFECTS_PER_CLASS
+            t, rows, defect_rngs[name], DEFECT_RATE, w.as_of, MIN_DEFECTS_PER_CLASS
         )
         sinks[name].write(rows)
         manifest.write(found)
 
-    for t in TABLES:
-        if t.name not in STREAMED:
-            emit(t.name, small[t.name])
-    del small
+    def emit_done(*names: str) -> None:
+        """Write finished tables and drop them from memory."""
+        for name in names:
+            emit(name, w.tables.pop(name))
+
+    # Each table is written as soon as nothing later needs it, so memory holds the entities
+    # (accounts, persons) and the tables still in use, never the event streams.
+    emit_done("user", "dated_conversion_rate", "campaign", "content_asset", "form")
+    crm.funnel(w)
+    emit_done("contact", "lead_history", "lead_score_change", "nurture_enrollment")
+    crm.opportunities(w)  # sets the leads' converted opportunity
+    emit_done("lead", "opportunity", "opportunity_history", "opportunity_contact_role")
+    emit_done("task", "event", "invoice")
+    crm.campaign_members(w)
+    emit_done("campaign_member")
+    crm.nps(w)
+    crm.account_sync(w)
+    emit_done("nps_response", "subscription", "account")
+    crm.spend(w)
+    emit_done("spend_monthly")
+    email_campaigns = events.email_campaigns(w)
+    emit("email_campaign", email_campaigns)
+    emit("ad_performance_daily", events.ad_performance(w))
+    for chunk in events.ad_company(w):
+        emit("ad_company_daily", chunk)
+    emit("social_daily", events.social(w))
+    emit("search_rank_daily", events.search_rank(w))
     for chunk in events.email_events(w, email_campaigns):
         emit("email_event", chunk)
     for chunk in events.web_streams(w):
         for name, rows in chunk.items():
             emit(name, rows)
-    summary = {"scale": scale, "seed": seed, "as_of_date": as_of.isoformat(), "format": fmt}
+    summary = {
+        "scale": scale,
+        "event_multiplier": event_multiplier,
+        "seed": seed,
+        "as_of_date": as_of.isoformat(),
+        "format": fmt,
+    }
     summary["rows"] = {}
     summary["chunks"] = {}
     for name, sink in sinks.items():
@@ -101,12 +114,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--years", type=int, default=3, help="years of history before as-of")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--chunk-rows", type=int, default=50_000, help="rows per write chunk")
+    parser.add_argument(
+        "--event-multiplier",
+        type=int,
+        default=1,
+        help="multiply web sessions and e-mail recipients per person (large event volumes "
+        "without more people; e.g. --scale 40 --event-multiplier 11 for ~50M events)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     summary = generate(
-        args.out, args.scale, args.seed, args.as_of, args.format, args.years, args.chunk_rows
+        args.out,
+        args.scale,
+        args.seed,
+        args.as_of,
+        args.format,
+        args.years,
+        args.chunk_rows,
+        args.event_multiplier,
     )
     summary["seconds"] = round(time.monotonic() - started, 1)
     print(json.dumps(summary, indent=2))

@@ -48,7 +48,6 @@ def funnel(w: World) -> None:
                 reason, delta = "decay", -10
             s += 1
             total += delta
-            p.score_events.append((t, delta))
             scores.append(
                 {
                     "id": f"LSC{s:010d}",
@@ -197,6 +196,7 @@ def opportunities(w: World) -> None:
             by_account.setdefault(p.account.id, []).append(p)
     counters = {"opp": 0, "hist": 0, "role": 0, "task": 0, "event": 0, "sub": 0, "inv": 0}
     campaigns = [c["id"] for c in w.campaigns]
+    leads_by_id = {lead["id"]: lead for lead in w.tables["lead"]}
 
     def nid(kind: str) -> int:
         counters[kind] += 1
@@ -223,10 +223,7 @@ def opportunities(w: World) -> None:
             opps.append(opp)
             converted = next((q for q in people if q.converted and q.lead_id), None)
             if converted is not None and attempt == 0:
-                for lead in w.tables["lead"]:
-                    if lead["id"] == converted.lead_id:
-                        lead["converted_opportunity_id"] = opp["id"]
-                        break
+                leads_by_id[converted.lead_id]["converted_opportunity_id"] = opp["id"]
             _history(w, rng, opp, created, close, won, nid, hist)
             _roles_and_activities(
                 w, rng, acc, people, opp, created, close, nid, roles, tasks, events

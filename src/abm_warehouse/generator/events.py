@@ -61,7 +61,7 @@ def email_campaigns(w: World) -> list[dict]:
     return rows
 
 
-def email_events(w: World, campaigns: list[dict], batch: int = 8) -> Iterator[list[dict]]:
+def email_events(w: World, campaigns: list[dict], max_rows: int = 20_000) -> Iterator[list[dict]]:
     """SENT / DELIVERED / BOUNCE / OPEN / CLICK / UNSUBSCRIBE / SPAMREPORT per recipient."""
     rng = rng_for(w.seed, "email_events")
     persons = [p for p in w.persons]
@@ -69,15 +69,18 @@ def email_events(w: World, campaigns: list[dict], batch: int = 8) -> Iterator[li
     weights = np.array([p.engagement for p in persons])
     n = 0
     chunk: list[dict] = []
-    for i, c in enumerate(campaigns):
+    for c in campaigns:
         sent = datetime.strptime(c["sent_at"], "%Y-%m-%dT%H:%M:%SZ")
         eligible = np.flatnonzero(created < sent.timestamp())
         if len(eligible) == 0:
             continue
-        k = min(len(eligible), int(rng.integers(60, 250) * w.scale))
+        k = min(len(eligible), int(rng.integers(60, 250) * w.scale * w.event_multiplier))
         p = weights[eligible] / weights[eligible].sum()
         chosen = rng.choice(eligible, size=k, replace=False, p=p)
         for j in np.sort(chosen):
+            if len(chunk) >= max_rows:  # memory is bounded by a chunk, whatever the volume
+                yield chunk
+                chunk = []
             person = persons[int(j)]
             eng = person.engagement
 
@@ -124,14 +127,11 @@ def email_events(w: World, campaigns: list[dict], batch: int = 8) -> Iterator[li
                 chunk.append(ev("UNSUBSCRIBE", sent + timedelta(hours=float(rng.uniform(1, 72)))))
             elif rng.random() < 0.001:
                 chunk.append(ev("SPAMREPORT", sent + timedelta(hours=2)))
-        if (i + 1) % batch == 0:
-            yield chunk
-            chunk = []
     if chunk:
         yield chunk
 
 
-def web_streams(w: World, batch_visitors: int = 1500) -> Iterator[dict[str, list[dict]]]:
+def web_streams(w: World, max_rows: int = 20_000) -> Iterator[dict[str, list[dict]]]:
     """Per batch of visitors: {'web_event': [...], 'identify': [...], 'form_submission': [...]}."""
     rng = rng_for(w.seed, "web")
     visitors = []  # (anonymous_id, person or None, company domain or None)
@@ -149,11 +149,11 @@ def web_streams(w: World, batch_visitors: int = 1500) -> Iterator[dict[str, list
     probs = CHANNEL_WEIGHTS / CHANNEL_WEIGHTS.sum()
     counters = {"event": 0, "submission": 0}
     out = {"web_event": [], "identify": [], "form_submission": []}
-    for i, (anon, person, domain) in enumerate(visitors):
+    for anon, person, domain in visitors:
         eng = person.engagement if person else 0.6
         lo = (person.created - timedelta(days=20)) if person else w.start
         lo = max(lo, w.start)
-        n_sessions = 1 + int(rng.poisson(1.6 * eng))
+        n_sessions = (1 + int(rng.poisson(1.6 * eng))) * w.event_multiplier
         starts = sorted(w.rand_time(rng, lo, w.end - timedelta(hours=1)) for _ in range(n_sessions))
         if rng.random() < 0.03:  # a session that crosses midnight (and maybe month end)
             s0 = starts[0]
@@ -260,7 +260,7 @@ def web_streams(w: World, batch_visitors: int = 1500) -> Iterator[dict[str, list
                         }
                     )
             del s_idx
-        if (i + 1) % batch_visitors == 0:
+        if len(out["web_event"]) >= max_rows:  # bounded by a chunk, whatever the volume
             yield out
             out = {"web_event": [], "identify": [], "form_submission": []}
     if any(out.values()):
@@ -350,13 +350,19 @@ def ad_performance(w: World) -> list[dict]:
     return rows
 
 
-def ad_company(w: World) -> list[dict]:
+def ad_company(w: World) -> Iterator[list[dict]]:
+    """Company-level ad reporting, weekly rows per targeted account, one chunk per month."""
     rng = rng_for(w.seed, "ad_company")
     rows = []
     targets = [a for a in w.accounts if a.is_abm or rng.random() < 0.08]
+    month = None
     for day in _days(w):
         if day.weekday() != 0:
             continue
+        if month is not None and (day.year, day.month) != month and rows:
+            yield rows
+            rows = []
+        month = (day.year, day.month)
         for a in targets:
             imp = int(rng.poisson(120 if a.is_abm else 20))
             if imp == 0:
@@ -373,7 +379,8 @@ def ad_company(w: World) -> list[dict]:
                     ),
                 }
             )
-    return rows
+    if rows:
+        yield rows
 
 
 def social(w: World) -> list[dict]:

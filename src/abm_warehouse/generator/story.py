@@ -201,7 +201,6 @@ class Person:
     contact_id: str | None = None
     converted: date | None = None
     mql_at: datetime | None = None
-    score_events: list = field(default_factory=list)
 
 
 @dataclass
@@ -212,6 +211,9 @@ class World:
     scale: float
     as_of: datetime  # last instant of as_of_date is as_of + 1 day
     start: datetime
+    # more web sessions and e-mail recipients per person, without more people: reaches large
+    # event volumes while memory (which follows the entities) stays put
+    event_multiplier: int = 1
     users: list[dict] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
     persons: list[Person] = field(default_factory=list)
@@ -248,11 +250,15 @@ def _months(start: datetime, end: datetime) -> Iterator[date]:
         m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
 
 
-def build_world(seed: int, scale: float, as_of: date, years: int = 3) -> World:
+def build_world(
+    seed: int, scale: float, as_of: date, years: int = 3, event_multiplier: int = 1
+) -> World:
     as_of_dt = datetime(as_of.year, as_of.month, as_of.day)
     start = datetime(as_of.year - years, as_of.month, 1) + timedelta(days=31)
     start = start.replace(day=1)
-    w = World(seed=seed, scale=scale, as_of=as_of_dt, start=start)
+    w = World(
+        seed=seed, scale=scale, as_of=as_of_dt, start=start, event_multiplier=event_multiplier
+    )
     _rates(w)
     _users(w)
     _accounts(w)
