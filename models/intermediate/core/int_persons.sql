@@ -17,20 +17,7 @@ accounts as (
 
 accounts_by_domain as (
 
-    select
-        account_domain,
-        account_id
-    from (
-        select
-            account_domain,
-            account_id,
-            row_number() over (
-                partition by account_domain order by created_at, account_id
-            ) as domain_rank
-        from accounts
-        where account_domain is not null
-    ) as ranked
-    where domain_rank = 1
+    select * from {{ ref('int_account_domains') }}
 
 ),
 

@@ -171,12 +171,7 @@ visitor_persons as (
 
 domain_accounts as (
 
-    select
-        account_domain,
-        min(account_id) as account_id
-    from accounts
-    where account_domain is not null
-    group by account_domain
+    select * from {{ ref('int_account_domains') }}
 
 ),
 
