@@ -37,12 +37,6 @@ persons as (
 
 ),
 
-accounts as (
-
-    select * from {{ ref('int_accounts') }}
-
-),
-
 form_submissions as (
 
     select * from {{ ref('stg_marketing_automation__form_submissions') }}
