@@ -2,13 +2,7 @@
 -- they entered a stage; the share that reached the next stage ever and within
 -- var conversion_window_days, and the days it took. One pass over persons (cost ~ persons).
 
-with months as (
-
-    select * from {{ ref('int_months') }}
-
-),
-
-segments as (
+with segments as (
 
     {{ reporting_segments() }}
 
@@ -122,12 +116,11 @@ aggregated as (
 grid as (
 
     select
-        months.metric_month as cohort_month,
-        segments.segment,
+        month_segments.metric_month as cohort_month,
+        month_segments.segment,
         transitions.transition,
         transitions.transition_order
-    from months
-    cross join segments
+    from {{ ref('int_month_segments') }} as month_segments
     cross join transitions
 
 ),

@@ -2,13 +2,7 @@
 -- Stalled persons need each person's stage at each month end: a range join of persons with
 -- the months they are alive and not terminal in (cost ~ persons × months of life).
 
-with months as (
-
-    select * from {{ ref('int_months') }}
-
-),
-
-segments as (
+with segments as (
 
     {{ reporting_segments() }}
 
@@ -54,12 +48,7 @@ rates as (
 
 grid as (
 
-    select
-        months.metric_month,
-        months.month_end_exclusive,
-        segments.segment
-    from months
-    cross join segments
+    select * from {{ ref('int_month_segments') }}
 
 ),
 

@@ -2,13 +2,7 @@
 -- Cost grows with opportunities × months only for the open-pipeline snapshot (a range join);
 -- everything else is one pass over opportunities and activities.
 
-with months as (
-
-    select * from {{ ref('int_months') }}
-
-),
-
-segments as (
+with segments as (
 
     {{ reporting_segments() }}
 
@@ -46,12 +40,7 @@ first_touches as (
 
 grid as (
 
-    select
-        months.metric_month,
-        months.month_end_exclusive,
-        segments.segment
-    from months
-    cross join segments
+    select * from {{ ref('int_month_segments') }}
 
 ),
 
