@@ -119,7 +119,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1,
         help="multiply web sessions and e-mail recipients per person (large event volumes "
-        "without more people; e.g. --scale 40 --event-multiplier 11 for ~50M events)",
+        "without more people; e.g. --scale 40 --event-multiplier 14 for ~51M events)",
     )
 
 
