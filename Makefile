@@ -89,3 +89,15 @@ lint-project: venv
 
 clean:
 	rm -rf target logs dbt_packages warehouse/*.build
+
+# ---------------------------------------------------------------- scheduled refresh
+# Build a copy of $(WAREHOUSE), test it, publish it atomically under a lock; exit 75 when a
+# refresh already runs. Flags: REFRESH_FLAGS="--fail-on-stale --keep 5" (docs/operations.md).
+.PHONY: refresh rollback
+REFRESH_FLAGS ?=
+refresh: venv
+	$(BIN)/abm-warehouse refresh --warehouse $(WAREHOUSE) $(REFRESH_FLAGS)
+
+# Put the previous generation back as $(WAREHOUSE) (or TO=<generation id>).
+rollback: venv
+	$(BIN)/abm-warehouse refresh --rollback --warehouse $(WAREHOUSE) $(if $(TO),--to $(TO),)
