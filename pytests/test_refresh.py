@@ -319,22 +319,27 @@ def test_check_command_sees_the_build_file_and_passes(env):
     assert checked.name.startswith(live.name + ".build-") and not checked.exists()
 
 
-def test_sigkill_mid_build_leaves_live_intact_and_next_run_cleans_up(env):
-    live = env["live"]
-    ok(run_refresh(env))
-    before = sha256(live)
+def start_slow_refresh(env, **popen_kwargs) -> subprocess.Popen:
+    """Start a refresh whose fake builder sleeps, and return once the builder is running."""
     marker = env["tmp"] / "builder.pid"
     proc = subprocess.Popen(
         cmd(env, builder_args=f"--sleep 60 --marker {marker}"),
         cwd=env["tmp"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        **popen_kwargs,
     )
     deadline = time.monotonic() + 30
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert marker.exists(), "the fake builder never started"
+    return proc
+
+
+def test_sigkill_mid_build_leaves_live_intact_and_next_run_cleans_up(env):
+    live = env["live"]
+    ok(run_refresh(env))
+    before = sha256(live)
+    proc = start_slow_refresh(env, stderr=subprocess.DEVNULL, start_new_session=True)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     assert sha256(live) == before
@@ -353,24 +358,14 @@ def test_sigterm_mid_build_abandons_the_run_cleanly(env):
     live = env["live"]
     ok(run_refresh(env))
     before = sha256(live)
-    marker = env["tmp"] / "builder.pid"
-    proc = subprocess.Popen(
-        cmd(env, builder_args=f"--sleep 60 --marker {marker}"),
-        cwd=env["tmp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    proc = start_slow_refresh(env, stderr=subprocess.PIPE, text=True)
     proc.send_signal(signal.SIGTERM)  # e.g. `systemctl stop`: the refresh process only
     assert proc.wait(timeout=20) == 1
     assert "SIGTERM" in proc.stderr.read()
     assert sha256(live) == before and leftovers(live) == []
     last = log_records(live)[-1]
     assert last["status"] == "error" and "SIGTERM" in last["error"]
-    builder_pid = int(marker.read_text())
+    builder_pid = int((env["tmp"] / "builder.pid").read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(builder_pid, 0)  # the build did not live on as an orphan
 
