@@ -25,10 +25,9 @@ scores as (
 
 ),
 
-lead_history as (
+status_changes as (
 
-    select * from {{ ref('stg_salesforce__lead_history') }}
-    where field = 'Status'
+    select * from {{ ref('int_person_status_changes') }}
 
 ),
 
@@ -75,20 +74,6 @@ mql as (
     from scores
     where running_score >= {{ var('mql_score_threshold') }}
     group by person_id
-
-),
-
-status_changes as (
-
-    select
-        lead_persons.person_id,
-        lead_history.lead_history_id,
-        lead_history.old_value,
-        lead_history.new_value,
-        lead_history.created_at
-    from lead_history
-    inner join lead_persons
-        on lead_history.lead_id = lead_persons.lead_id
 
 ),
 

@@ -16,22 +16,10 @@ scores as (
 
 ),
 
-records as (
-
-    select * from {{ ref('int_person_records') }}
-
-),
-
 status_changes as (
 
-    select
-        records.person_id,
-        lead_history.old_value,
-        lead_history.new_value
-    from {{ ref('stg_salesforce__lead_history') }} as lead_history
-    inner join records
-        on lead_history.lead_id = records.record_id and records.record_type = 'lead'
-    where lead_history.field = 'Status' and lead_history.created_at < {{ as_of_end() }}
+    select * from {{ ref('int_person_status_changes') }}
+    where created_at < {{ as_of_end() }}
 
 ),
 

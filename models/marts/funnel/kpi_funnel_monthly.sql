@@ -20,16 +20,9 @@ scores as (
 
 ),
 
-records as (
+status_changes as (
 
-    select * from {{ ref('int_person_records') }}
-
-),
-
-lead_history as (
-
-    select * from {{ ref('stg_salesforce__lead_history') }}
-    where field = 'Status'
+    select * from {{ ref('int_person_status_changes') }}
 
 ),
 
@@ -99,18 +92,16 @@ stage_counts as (
 reopened as (
 
     select
-        {{ to_month('lead_history.created_at') }} as metric_month,
+        {{ to_month('status_changes.created_at') }} as metric_month,
         persons.report_segment as segment,
         count(distinct persons.person_id) as reopened_leads
-    from lead_history
-    inner join records
-        on lead_history.lead_id = records.record_id and records.record_type = 'lead'
+    from status_changes
     inner join persons
-        on records.person_id = persons.person_id
+        on status_changes.person_id = persons.person_id
     where
-        lead_history.old_value = 'Recycled'
-        and lead_history.new_value in ('Open', 'Working', 'Nurturing')
-    group by {{ to_month('lead_history.created_at') }}, persons.report_segment
+        status_changes.old_value = 'Recycled'
+        and status_changes.new_value in ('Open', 'Working', 'Nurturing')
+    group by {{ to_month('status_changes.created_at') }}, persons.report_segment
 
 ),
 
