@@ -17,3 +17,15 @@
 {% macro email_domain(expr) -%}
     nullif({{ dbt.split_part(expr, "'@'", 2) }}, '')
 {%- endmacro %}
+
+{#- A URL as a join key for "the same page": lower-cased, trimmed, without query string,
+    fragment or trailing slash. `https://x.com/Demo/?utm_source=a` -> `https://x.com/demo`. -#}
+{% macro url_page_key(expr) -%}
+    nullif(
+        regexp_replace(
+            regexp_replace(lower(trim({{ expr }})), '[?#].*$', ''),
+            '/+$', ''
+        ),
+        ''
+    )
+{%- endmacro %}
