@@ -94,10 +94,10 @@ active_subscriptions as (
     inner join subscriptions
         on
             account_months.account_id = subscriptions.account_id
-            and subscriptions.started_at < account_months.snapshot_at
+            and account_months.snapshot_at > subscriptions.started_at
             and (
                 subscriptions.ended_at is null
-                or subscriptions.ended_at >= account_months.snapshot_at
+                or account_months.snapshot_at <= subscriptions.ended_at
             )
     left join rates
         on
