@@ -214,7 +214,7 @@ def test_homogeneous_limit_is_reported_and_usable():
     fit = sbg.fit_sbg(renewals, churned)
     assert fit.converged
     assert "homogeneous limit" in fit.message
-    assert min(fit.alpha, fit.beta) >= sbg.HOMOGENEOUS_LIMIT
+    assert fit.alpha + fit.beta == pytest.approx(sbg.HOMOGENEOUS_SCALE)
     theta = fit.mean_churn_probability
     assert theta == pytest.approx(2.0 / 32.0, rel=0.15)
     value = float(sbg.derl(0.1, fit.alpha, fit.beta, 2))
@@ -242,3 +242,10 @@ def test_tiny_samples_raise_a_clear_error():
 def test_invalid_inputs_raise(renewals, churned, weights):
     with pytest.raises(ValueError):
         sbg.fit_sbg(renewals, churned, weights)
+
+
+@pytest.mark.parametrize(("d", "alpha", "beta"), [(0.1, 0.704, 1.182), (0.008, 1.5, 20.0)])
+def test_discounted_expected_lifetime_is_the_discounted_survival_sum(d, alpha, beta):
+    t = np.arange(0, 20_000)
+    expected = float(np.sum(sbg.survival(t, alpha, beta) * np.exp(-t * np.log1p(d))))
+    assert sbg.discounted_expected_lifetime(d, alpha, beta) == pytest.approx(expected, rel=1e-8)

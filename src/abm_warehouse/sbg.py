@@ -60,8 +60,8 @@ from scipy.special import betaln, digamma, hyp2f1
 LOG_BOUNDS = (-9.0, 12.0)
 _GRID = np.linspace(-3.0, 6.0, 19)
 MIN_SAMPLE_SIZE = 2
-# A fit on the box with alpha and beta both at least this large is the homogeneous limit.
-HOMOGENEOUS_LIMIT = 100.0
+# alpha + beta of a fit at the homogeneous limit (the geometric model, see fit_sbg).
+HOMOGENEOUS_SCALE = 1e6
 
 
 class InsufficientDataError(ValueError):
@@ -200,37 +200,46 @@ def fit_sbg(renewals, churned, weights=None, min_sample_size: int = MIN_SAMPLE_S
         bounds=[LOG_BOUNDS, LOG_BOUNDS],
         options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 1000},
     )
-    log_a, log_b = result.x
-    alpha, beta = float(np.exp(log_a)), float(np.exp(log_b))
+    alpha, beta = (float(v) for v in np.exp(result.x))
+    log_lik = float(-result.fun)
     on_bound = any(np.isclose(v, bound, atol=1e-3) for v in result.x for bound in LOG_BOUNDS)
-    converged = bool(result.success) and not on_bound
+    # L-BFGS-B may stop on a failed line search at the optimum ("ABNORMAL"): accept a point
+    # inside the box whose gradient (in log parameters) vanishes.
+    stationary = bool(result.success) or float(np.max(np.abs(result.jac))) < 1e-3
+    converged = stationary and not on_bound
+    message = "maximum found" if converged else str(result.message)
     if n_churned == 0:
+        converged = False
         message = "no churned lifetime: the likelihood grows without bound as beta grows"
     elif n_censored == 0 and np.all(n[c] == 0):
+        converged = False
         message = "every lifetime churned at its first renewal: alpha grows without bound"
-    elif on_bound and min(alpha, beta) >= HOMOGENEOUS_LIMIT:
-        # The data show no heterogeneity: the likelihood rises towards alpha, beta -> infinity
-        # with alpha / (alpha + beta) fixed, the geometric model with theta = that ratio. The
-        # point on the box is that model to numerical precision; usable for projections. The
-        # ridge is flat, so the optimiser's own flag means little: the fit has converged when
-        # it is as likely as the geometric model's closed-form MLE
+    else:
+        # Homogeneous limit: when the data show no heterogeneity the likelihood rises along a
+        # ridge towards alpha, beta -> infinity with alpha / (alpha + beta) fixed, whose limit
+        # is the geometric model with the closed-form MLE
         # theta = churned / (sum over churned of (n + 1) + sum over censored of n).
-        exposure = np.sum(w * np.where(c, n + 1.0, n))
+        # When that limit is at least as likely as the point found, it is the maximum: report
+        # it as alpha = theta * K, beta = (1 - theta) * K with K = HOMOGENEOUS_SCALE (the
+        # geometric model to ~1e-6), a usable fit.
+        exposure = float(np.sum(w * np.where(c, n + 1.0, n)))
         theta = n_churned / exposure
         geometric_ll = n_churned * np.log(theta) + (exposure - n_churned) * np.log1p(-theta)
-        converged = bool(-result.fun >= geometric_ll - 1e-4)
-        message = (
-            "homogeneous limit: no heterogeneity detected, a geometric model with churn "
-            "probability alpha / (alpha + beta)"
-        )
-    elif on_bound:
-        message = "the maximum lies on the search box: no interior maximum"
-    else:
-        message = str(result.message)
+        if geometric_ll >= log_lik - 1e-9 * max(1.0, abs(log_lik)):
+            alpha, beta = theta * HOMOGENEOUS_SCALE, (1.0 - theta) * HOMOGENEOUS_SCALE
+            log_lik = float(_log_likelihood_and_gradient(np.log([alpha, beta]), n, c, w)[0])
+            converged = True
+            message = (
+                "homogeneous limit: no heterogeneity detected, a geometric model with churn "
+                "probability alpha / (alpha + beta)"
+            )
+        elif on_bound:
+            converged = False
+            message = "the maximum lies on the search box: no interior maximum"
     return SBGFit(
         alpha=alpha,
         beta=beta,
-        log_likelihood=float(-result.fun),
+        log_likelihood=log_lik,
         sample_size=sample_size,
         n_churned=n_churned,
         n_censored=n_censored,
@@ -293,6 +302,15 @@ def derl(d: float, alpha: float, beta: float, renewals):
     # the direct sum is exact there and converges fast.
     by_sum = np.vectorize(lambda k: derl_by_sum(d, alpha, beta, int(k)), otypes=[float])
     return np.where(np.isfinite(value), value, by_sum(n))
+
+
+def discounted_expected_lifetime(d: float, alpha: float, beta: float) -> float:
+    """DEL(d | alpha, beta) = sum_{t >= 1} S(t - 1) / (1 + d)^(t - 1) = 1 + DERL(d | 0) / (1 + d).
+
+    The expected discounted number of paid periods of a customer at acquisition (the first
+    period, paid at once, undiscounted): Fader & Hardie (2010), expected lifetime value / payment.
+    """
+    return float(1.0 + derl(d, alpha, beta, 0) / (1.0 + d))
 
 
 def derl_by_sum(
