@@ -1,0 +1,14 @@
+"""Historical and predicted LTV per account (catalog G): ltv_predicted = ARPA × gross margin ×
+DERL from the account's sBG fit group (abm_warehouse.ltv / abm_warehouse.sbg)."""
+
+from abm_warehouse import ltv
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return ltv.account_ltv(
+        lifetimes=dbt.ref("int_subscription_lifetimes").df(),
+        revenue=dbt.ref("int_account_revenue_history").df(),
+        fits=dbt.ref("kpi_ltv_sbg_fits").df(),
+        gross_margin=float(dbt.config.get("gross_margin")),
+    )

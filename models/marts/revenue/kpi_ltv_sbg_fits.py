@@ -1,0 +1,18 @@
+"""sBG fits per billing interval and segment (catalog G, ltv_predicted): the maths is in
+abm_warehouse.sbg, this model only groups the lifetimes of int_subscription_lifetimes."""
+
+import pandas as pd
+
+from abm_warehouse import ltv
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    lifetimes = dbt.ref("int_subscription_lifetimes").df()
+    fits = ltv.fit_groups(
+        lifetimes,
+        min_sample_size=int(dbt.config.get("sbg_min_sample_size")),
+        annual_discount_rate=float(dbt.config.get("annual_discount_rate")),
+    )
+    fits.insert(0, "as_of_date", pd.Timestamp(dbt.config.get("as_of_date")).date())
+    return fits

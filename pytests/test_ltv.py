@@ -1,0 +1,145 @@
+"""Assembly of the LTV marts (src/abm_warehouse/ltv.py): the logic of the Python dbt models
+kpi_ltv_sbg_fits, kpi_ltv_survival_curve and fct_account_ltv, which dbt unit tests cannot reach."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from abm_warehouse import ltv, sbg
+
+
+def _lifetimes(seed: int = 3) -> pd.DataFrame:
+    """80 monthly ABM lifetimes (heterogeneous churn), 10 monthly non-ABM, 40 annual non-ABM."""
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def add(prefix, count, segment, interval, alpha, beta, horizon):
+        theta = rng.beta(alpha, beta, count)
+        lifetime = rng.geometric(theta)
+        observed = rng.integers(1, horizon + 1, count)
+        for i in range(count):
+            churned = bool(lifetime[i] <= observed[i])
+            rows.append(
+                {
+                    "lifetime_id": f"{prefix}{i}",
+                    "account_id": f"{prefix}{i}",
+                    "segment": segment,
+                    "billing_interval": interval,
+                    "started_at": pd.Timestamp("2023-01-01") + pd.Timedelta(days=i),
+                    "end_state": "churned" if churned else "active",
+                    "is_churned": churned,
+                    "renewals": int(lifetime[i] - 1 if churned else observed[i]),
+                    "period_amount_reporting": 100.0,
+                }
+            )
+
+    add("m", 80, "ABM", "month", 0.8, 8.0, 30)
+    add("n", 10, "non-ABM", "month", 0.8, 8.0, 30)
+    add("y", 40, "non-ABM", "year", 2.0, 6.0, 4)
+    return pd.DataFrame(rows)
+
+
+def test_fit_groups_publishes_every_group_and_nulls_small_ones():
+    lifetimes = _lifetimes()
+    fits = ltv.fit_groups(lifetimes, min_sample_size=30, annual_discount_rate=0.10)
+    assert list(zip(fits.billing_interval, fits.segment, strict=True)) == [
+        ("month", "all"),
+        ("month", "ABM"),
+        ("month", "non-ABM"),
+        ("year", "all"),
+        ("year", "ABM"),
+        ("year", "non-ABM"),
+    ]
+    by_group = fits.set_index(["billing_interval", "segment"])
+    small = by_group.loc[("month", "non-ABM")]
+    assert small.sample_size == 10 and small.fit_status == "insufficient_sample"
+    assert pd.isna(small.alpha) and not small.converged
+    assert "sbg_min_sample_size = 30" in small.fit_note
+    empty = by_group.loc[("year", "ABM")]
+    assert empty.sample_size == 0 and pd.isna(empty.max_renewals)
+    fitted = by_group.loc[("month", "all")]
+    assert fitted.converged and fitted.sample_size == 90
+    expected = sbg.fit_sbg(
+        lifetimes.loc[lifetimes.billing_interval == "month", "renewals"],
+        lifetimes.loc[lifetimes.billing_interval == "month", "is_churned"],
+    )
+    assert fitted.alpha == pytest.approx(expected.alpha)
+    assert fitted.period_discount_rate == pytest.approx(1.1 ** (1 / 12) - 1)
+    assert by_group.loc[("year", "all")].period_discount_rate == pytest.approx(0.10)
+
+
+def test_kaplan_meier_by_hand():
+    # Renewals / churned: (0, churned) T=1; (1, censored); (2, churned) T=3; (3, censored).
+    km = ltv.kaplan_meier([0, 1, 2, 3], [True, False, True, False], periods=5)
+    # At risk at decision t: churned with T >= t, censored with n >= t (decisions survived).
+    assert km.at_risk.tolist() == [4, 4, 2, 2, 0, 0]
+    assert km.churned.tolist() == [0, 1, 0, 1, 0, 0]
+    np.testing.assert_allclose(km.observed_survival[:4], [1.0, 0.75, 0.75, 0.375])
+    assert km.observed_survival[4:].isna().all()
+    np.testing.assert_allclose(km.observed_retention_rate[1:4], [0.75, 1.0, 0.5])
+
+
+def test_survival_curves_project_only_usable_fits():
+    lifetimes = _lifetimes()
+    fits = ltv.fit_groups(lifetimes, min_sample_size=30, annual_discount_rate=0.10)
+    curves = ltv.survival_curves(lifetimes, fits, {"month": 24, "year": 5})
+    assert len(curves) == 3 * 25 + 3 * 6
+    month_all = curves[(curves.billing_interval == "month") & (curves.segment == "all")]
+    fit = fits.iloc[0]
+    np.testing.assert_allclose(
+        month_all.projected_survival.astype(float),
+        sbg.survival_curve(fit.alpha, fit.beta, 24),
+    )
+    assert pd.isna(month_all.projected_retention_rate.iloc[0])
+    small = curves[(curves.billing_interval == "month") & (curves.segment == "non-ABM")]
+    assert small.projected_survival.isna().all() and not small.has_fit.any()
+    assert small.observed_survival.iloc[0] == 1.0
+
+
+def test_account_ltv_uses_segment_fit_then_all_fit_and_zero_for_churned():
+    lifetimes = _lifetimes()
+    fits = ltv.fit_groups(lifetimes, min_sample_size=30, annual_discount_rate=0.10)
+    revenue = pd.DataFrame(
+        {
+            "account_id": ["m0", "n0"],
+            "paid_invoices": [3, 1],
+            "revenue_to_date": [300.0, 100.0],
+            "ltv_historical": [240.0, 80.0],
+        }
+    )
+    out = ltv.account_ltv(lifetimes, revenue, fits, gross_margin=0.8).set_index("account_id")
+    assert len(out) == len(lifetimes)
+    by_group = fits.set_index(["billing_interval", "segment"])
+    d = by_group.loc[("month", "all")].period_discount_rate
+    for account, segment_fit in (("m", "ABM"), ("n", "all")):
+        active = lifetimes[
+            (lifetimes.account_id.str.startswith(account)) & (lifetimes.end_state == "active")
+        ].iloc[0]
+        row = out.loc[active.account_id]
+        fit = by_group.loc[("month", segment_fit)]
+        value = float(sbg.derl(d, fit.alpha, fit.beta, active.renewals))
+        assert row.fit_segment == segment_fit
+        assert row.derl == pytest.approx(value)
+        assert row.ltv_predicted == pytest.approx(100.0 * 0.8 * value)
+        assert row.arpa_per_period == 100.0
+    churned = lifetimes[lifetimes.end_state == "churned"].iloc[0]
+    row = out.loc[churned.account_id]
+    assert not row.is_active_customer and row.ltv_predicted == 0 and row.derl == 0
+    assert pd.isna(row.arpa_per_period) and row.fit_note == "no active paid subscription"
+    assert out.loc["m0", "ltv_historical"] == 240.0
+    assert out.loc["m1", "ltv_historical"] == 0.0
+
+
+def test_account_ltv_without_any_usable_fit_is_null():
+    lifetimes = _lifetimes()
+    fits = ltv.fit_groups(lifetimes, min_sample_size=1000, annual_discount_rate=0.10)
+    empty = pd.DataFrame(
+        columns=["account_id", "paid_invoices", "revenue_to_date", "ltv_historical"]
+    )
+    out = ltv.account_ltv(lifetimes, empty, fits, gross_margin=0.8)
+    active = out[out.is_active_customer]
+    assert active.ltv_predicted.isna().all() and active.derl.isna().all()
+    assert active.fit_note.str.startswith("no usable").all()
+    assert (out[~out.is_active_customer].ltv_predicted == 0).all()
