@@ -8,6 +8,7 @@
 {%- set weights = var('icp_fit_weights') %}
 {%- set employee_bands = var('icp_employee_bands') | sort(attribute='min', reverse=true) %}
 {%- set revenue_bands = var('icp_revenue_bands') | sort(attribute='min', reverse=true) %}
+{%- set icp_industries = "'" ~ (var('icp_target_industries') | join("', '")) ~ "'" %}
 
 with accounts as (
 
@@ -23,11 +24,7 @@ scored as (
         number_of_employees,
         annual_revenue,
         case
-            when industry in (
-                {%- for industry in var('icp_target_industries') %}
-                    '{{ industry }}'{{ ',' if not loop.last }}
-                {%- endfor %}
-            ) then 1.0
+            when industry in ({{ icp_industries }}) then 1.0
             else 0.0
         end as industry_share,
         case

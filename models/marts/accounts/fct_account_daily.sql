@@ -197,7 +197,11 @@ milestones as (
             when
                 opportunity_milestones.first_won_date is not null
                 and subscription_status.has_active_subscription = 0
-                then {{ latest('subscription_status.last_ended_date', 'opportunity_milestones.first_won_date') }}
+                then
+                    {{ latest(
+                        'subscription_status.last_ended_date',
+                        'opportunity_milestones.first_won_date'
+                    ) }}
         end as churned_date
     from accounts
     left join opportunity_milestones
@@ -259,18 +263,47 @@ deltas as (
 
     union all
 
-    {%- for milestone in ['created_date', 'first_opportunity_date', 'first_won_date', 'churned_date'] %}
-
     select
         account_id,
-        {{ milestone }} as state_date,
+        created_date as state_date,
         0 as score_delta,
         0 as engaged_delta,
         0 as known_delta
     from milestones
-    where {{ milestone }} is not null
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    where created_date is not null
+
+    union all
+
+    select
+        account_id,
+        first_opportunity_date as state_date,
+        0 as score_delta,
+        0 as engaged_delta,
+        0 as known_delta
+    from milestones
+    where first_opportunity_date is not null
+
+    union all
+
+    select
+        account_id,
+        first_won_date as state_date,
+        0 as score_delta,
+        0 as engaged_delta,
+        0 as known_delta
+    from milestones
+    where first_won_date is not null
+
+    union all
+
+    select
+        account_id,
+        churned_date as state_date,
+        0 as score_delta,
+        0 as engaged_delta,
+        0 as known_delta
+    from milestones
+    where churned_date is not null
 
 ),
 

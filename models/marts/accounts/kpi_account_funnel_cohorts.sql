@@ -40,27 +40,60 @@ accounts as (
 
 ),
 
-{%- set steps = [
-    ('target_to_engaged', 'target_stage_date', 'engaged_stage_date'),
-    ('engaged_to_mqa', 'engaged_stage_date', 'mqa_stage_date'),
-    ('mqa_to_opportunity', 'mqa_stage_date', 'opportunity_stage_date'),
-    ('opportunity_to_customer', 'opportunity_stage_date', 'customer_stage_date'),
-    ('customer_to_churned', 'customer_stage_date', 'churned_stage_date'),
-] %}
-
 entries as (
-    {%- for transition, entered, reached in steps %}
 
     select
         account_id,
         segment,
-        '{{ transition }}' as transition,
-        {{ entered }} as entered_date,
-        {{ reached }} as next_date
+        'target_to_engaged' as transition,
+        target_stage_date as entered_date,
+        engaged_stage_date as next_date
     from accounts
-    where {{ entered }} is not null
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    where target_stage_date is not null
+
+    union all
+
+    select
+        account_id,
+        segment,
+        'engaged_to_mqa' as transition,
+        engaged_stage_date as entered_date,
+        mqa_stage_date as next_date
+    from accounts
+    where engaged_stage_date is not null
+
+    union all
+
+    select
+        account_id,
+        segment,
+        'mqa_to_opportunity' as transition,
+        mqa_stage_date as entered_date,
+        opportunity_stage_date as next_date
+    from accounts
+    where mqa_stage_date is not null
+
+    union all
+
+    select
+        account_id,
+        segment,
+        'opportunity_to_customer' as transition,
+        opportunity_stage_date as entered_date,
+        customer_stage_date as next_date
+    from accounts
+    where opportunity_stage_date is not null
+
+    union all
+
+    select
+        account_id,
+        segment,
+        'customer_to_churned' as transition,
+        customer_stage_date as entered_date,
+        churned_stage_date as next_date
+    from accounts
+    where customer_stage_date is not null
 
 ),
 
@@ -75,7 +108,8 @@ measured as (
             <= {{ dbt.dateadd('day', var('conversion_window_days'), 'entries.entered_date') }},
             false
         ) as converted_within_window,
-        {{ dbt.datediff('entries.entered_date', 'entries.next_date', 'day') }} as days_to_next_stage
+        {{ dbt.datediff('entries.entered_date', 'entries.next_date', 'day') }}
+            as days_to_next_stage
     from entries
 
 ),
