@@ -34,7 +34,7 @@ account_touches as (
     inner join touches
         on
             opportunities.account_id = touches.account_id
-            and touches.touched_at <= opportunities.created_at
+            and opportunities.created_at >= touches.touched_at
             and touches.touched_at >= {{ dbt.dateadd(
                 'day', -1 * var('influence_window_days'), 'opportunities.created_at'
             ) }}
@@ -52,7 +52,7 @@ person_touches as (
     inner join touches
         on
             contact_persons.person_id = touches.person_id
-            and touches.touched_at <= opportunities.created_at
+            and opportunities.created_at >= touches.touched_at
             and touches.touched_at >= {{ dbt.dateadd(
                 'day', -1 * var('influence_window_days'), 'opportunities.created_at'
             ) }}
@@ -61,9 +61,15 @@ person_touches as (
 
 window_touches as (
 
-    select opportunity_id, touch_id from account_touches
+    select
+        opportunity_id,
+        touch_id
+    from account_touches
     union
-    select opportunity_id, touch_id from person_touches
+    select
+        opportunity_id,
+        touch_id
+    from person_touches
 
 ),
 
@@ -89,8 +95,8 @@ ranked as (
         touches.person_id,
         opportunities.created_at as opportunity_created_at,
         first_contacts.first_contact_created_at,
-        {{ dbt.datediff('touches.touched_at', 'opportunities.created_at', 'second') }} / 86400.0
-            as days_before_creation,
+        {{ dbt.datediff('touches.touched_at', 'opportunities.created_at', 'second') }}
+        / 86400.0 as days_before_creation,
         row_number() over (
             partition by window_touches.opportunity_id
             order by touches.touched_at, touches.touch_id

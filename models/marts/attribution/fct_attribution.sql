@@ -1,5 +1,3 @@
-{%- set models = ['first_touch', 'last_touch', 'linear', 'u_shaped', 'w_shaped', 'time_decay'] -%}
-
 -- Multi-touch attribution (catalog F): for every opportunity and model, the weight of each
 -- touch in the window before creation (int_opportunity_touches). Shares of a position
 -- without a touch are redistributed to the present positions in proportion to their shares:
@@ -19,8 +17,8 @@ touches as (
 
     select
         *,
-        not (is_first_touch or is_last_touch) as is_u_middle,
-        not (is_first_touch or is_last_touch or is_lead_creation_touch) as is_w_middle,
+        not(is_first_touch or is_last_touch) as is_u_middle,
+        not(is_first_touch or is_last_touch or is_lead_creation_touch) as is_w_middle,
         power(2.0, -1.0 * days_before_creation / {{ var('time_decay_half_life_days') }})
             as decay_factor
     from {{ ref('int_opportunity_touches') }}
@@ -63,48 +61,77 @@ raw_weights as (
 
 ),
 
+attribution_models as (
+
+    select 'first_touch' as attribution_model
+    union all
+    select 'last_touch' as attribution_model
+    union all
+    select 'linear' as attribution_model
+    union all
+    select 'u_shaped' as attribution_model
+    union all
+    select 'w_shaped' as attribution_model
+    union all
+    select 'time_decay' as attribution_model
+
+),
+
+model_weights as (
+
+    select
+        raw_weights.opportunity_id,
+        attribution_models.attribution_model,
+        raw_weights.touch_id,
+        raw_weights.touch_type,
+        raw_weights.touched_at,
+        raw_weights.channel,
+        raw_weights.campaign_id,
+        raw_weights.touch_rank,
+        raw_weights.n_touches,
+        raw_weights.is_first_touch,
+        raw_weights.is_lead_creation_touch,
+        raw_weights.is_last_touch,
+        raw_weights.days_before_creation,
+        round(
+            case attribution_models.attribution_model
+                when 'first_touch' then raw_weights.w_first_touch
+                when 'last_touch' then raw_weights.w_last_touch
+                when 'linear' then raw_weights.w_linear
+                when 'u_shaped' then raw_weights.w_u_shaped
+                when 'w_shaped' then raw_weights.w_w_shaped
+                when 'time_decay' then raw_weights.w_time_decay
+            end,
+            12
+        ) as attribution_weight
+    from raw_weights
+    cross join attribution_models
+
+),
+
 weighted as (
 
-    {%- for m in models %}
-    select
-        opportunity_id,
-        '{{ m }}' as attribution_model,
-        touch_id,
-        touch_type,
-        touched_at,
-        channel,
-        campaign_id,
-        touch_rank,
-        n_touches,
-        is_first_touch,
-        is_lead_creation_touch,
-        is_last_touch,
-        days_before_creation,
-        round(w_{{ m }}, 12) as attribution_weight
-    from raw_weights
-    where w_{{ m }} > 0
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    select * from model_weights
+    where attribution_weight > 0
+
+),
+
+touched_opportunities as (
+
+    select distinct opportunity_id from touches
 
 ),
 
 unattributed as (
 
-    {%- for m in models %}
     select
         opportunities.opportunity_id,
-        '{{ m }}' as attribution_model
+        attribution_models.attribution_model
     from opportunities
-    where not exists (
-        select 1 from touches
-        where touches.opportunity_id = opportunities.opportunity_id
-    )
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    cross join attribution_models
+    left join touched_opportunities
+        on opportunities.opportunity_id = touched_opportunities.opportunity_id
+    where touched_opportunities.opportunity_id is null
 
 ),
 
