@@ -1,5 +1,4 @@
--- One row per account with its current (as-of date) ABM state. NPS and account health are
--- not here yet: they come with the revenue / retention marts (catalog G).
+-- One row per account with its current (as-of date) ABM state, MRR, NPS and health.
 
 with accounts as (
 
@@ -46,6 +45,12 @@ signals as (
 
 ),
 
+health as (
+
+    select * from {{ ref('fct_account_health') }}
+
+),
+
 final as (
 
     select
@@ -87,7 +92,11 @@ final as (
         signals.last_engaged_date,
         coalesce(opportunities.opportunities, 0) as opportunities,
         coalesce(opportunities.open_opportunities, 0) as open_opportunities,
-        coalesce(opportunities.won_opportunities, 0) as won_opportunities
+        coalesce(opportunities.won_opportunities, 0) as won_opportunities,
+        health.mrr_now as current_mrr,
+        health.nps_quarter,
+        health.nps,
+        health.account_health_score
     from accounts
     left join current_states
         on accounts.account_id = current_states.account_id
@@ -97,6 +106,8 @@ final as (
         on accounts.account_id = opportunities.account_id
     left join signals
         on accounts.account_id = signals.account_id
+    left join health
+        on accounts.account_id = health.account_id
 
 )
 
