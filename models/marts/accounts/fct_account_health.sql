@@ -1,4 +1,5 @@
--- Account health at as_of_date (catalog G): a 0–100 composite of three components, weighted by
+-- Account health at as_of_date (catalog G), for customers (MRR now or three months ago): a
+-- 0–100 composite of three components, weighted by
 -- var health_weights over the components an account has (a missing component's weight is
 -- spread over the others in proportion; no component → NULL):
 --   nps:              the account's NPS of its latest quarter with responses in the last four,
@@ -172,5 +173,8 @@ select
     nps_component,
     mrr_trend_component,
     engagement_trend_component,
-    round({{ safe_divide('weighted_sum', 'weight_present') }}, 1) as account_health_score
+    case
+        when mrr_now > 0 or mrr_3_months_ago > 0
+            then round({{ safe_divide('weighted_sum', 'weight_present') }}, 1)
+    end as account_health_score
 from weighted
