@@ -80,6 +80,46 @@ MART_HEADLINES: tuple[Headline, ...] = (
         "select new_mqls from marts.kpi_funnel_monthly "
         f"where segment = 'all' and metric_month = {_LATEST_FUNNEL}",
     ),
+    Headline(
+        "web sessions in the last month",
+        "marts.kpi_web_monthly",
+        "select sessions from marts.kpi_web_monthly "
+        "where metric_month = (select max(metric_month) from marts.kpi_web_monthly)",
+    ),
+    Headline(
+        "bounce rate in the last month",
+        "marts.kpi_web_monthly",
+        "select bounce_rate from marts.kpi_web_monthly "
+        "where metric_month = (select max(metric_month) from marts.kpi_web_monthly)",
+        "{:.1%}",
+    ),
+    Headline(
+        "target accounts that are MQAs now",
+        "marts.dim_accounts",
+        "select avg(case when is_mqa then 1.0 else 0.0 end) from marts.dim_accounts "
+        "where is_target_account",
+        "{:.1%}",
+    ),
+    Headline(
+        "net revenue retention, trailing 12 months — all",
+        "marts.kpi_revenue_retention_monthly",
+        "select net_revenue_retention_t12m from marts.kpi_revenue_retention_monthly "
+        "where segment = 'all' and metric_month = "
+        "(select max(metric_month) from marts.kpi_revenue_retention_monthly)",
+        "{:.1%}",
+    ),
+    Headline(
+        "won revenue attributed to paid social, W-shaped, all time",
+        "marts.fct_attribution",
+        "select sum(attributed_revenue) from marts.fct_attribution "
+        "where attribution_model = 'w_shaped' and channel = 'paid_social'",
+    ),
+    Headline(
+        "CAC, trailing 3 months, last month",
+        "marts.kpi_cac_monthly",
+        "select cac_t3m from marts.kpi_cac_monthly "
+        "where metric_month = (select max(metric_month) from marts.kpi_cac_monthly)",
+    ),
 )
 
 
