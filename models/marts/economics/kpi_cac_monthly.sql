@@ -11,13 +11,7 @@ with months as (
 
 spend as (
 
-    select * from {{ ref('stg_finance__spend_monthly') }}
-
-),
-
-rates as (
-
-    select * from {{ ref('int_currency_rates') }}
+    select * from {{ ref('int_spend_monthly') }}
 
 ),
 
@@ -37,18 +31,12 @@ monthly_spend as (
 
     select
         spend.spend_month as metric_month,
-        sum(case when spend.department = 'marketing' then spend.amount * rates.to_reporting_rate end)
+        sum(case when spend.department = 'marketing' then spend.amount_reporting end)
             as marketing_spend,
-        sum(case when spend.department = 'sales' then spend.amount * rates.to_reporting_rate end)
-            as sales_spend,
-        sum(spend.amount * rates.to_reporting_rate) as total_spend,
-        count(case when rates.to_reporting_rate is null then 1 end) as unconverted_spend_rows
+        sum(case when spend.department = 'sales' then spend.amount_reporting end) as sales_spend,
+        sum(spend.amount_reporting) as total_spend,
+        count(case when spend.is_unconverted then 1 end) as unconverted_spend_rows
     from spend
-    left join rates
-        on
-            spend.currency_code = rates.currency_code
-            and spend.spend_month >= rates.valid_from
-            and spend.spend_month < rates.valid_to
     group by spend.spend_month
 
 ),

@@ -26,14 +26,8 @@ mapping as (
 
 spend as (
 
-    select * from {{ ref('stg_finance__spend_monthly') }}
+    select * from {{ ref('int_spend_monthly') }}
     where department = 'marketing'
-
-),
-
-rates as (
-
-    select * from {{ ref('int_currency_rates') }}
 
 ),
 
@@ -46,16 +40,11 @@ attribution_models as (
 converted_spend as (
 
     select
-        spend.spend_month as metric_month,
-        spend.category,
-        spend.channel as cost_channel,
-        spend.amount * rates.to_reporting_rate as amount
+        spend_month as metric_month,
+        category,
+        channel as cost_channel,
+        amount_reporting as amount
     from spend
-    left join rates
-        on
-            spend.currency_code = rates.currency_code
-            and spend.spend_month >= rates.valid_from
-            and spend.spend_month < rates.valid_to
 
 ),
 

@@ -28,14 +28,8 @@ status_changes as (
 
 spend as (
 
-    select * from {{ ref('stg_finance__spend_monthly') }}
+    select * from {{ ref('int_spend_monthly') }}
     where department = 'marketing'
-
-),
-
-rates as (
-
-    select * from {{ ref('int_currency_rates') }}
 
 ),
 
@@ -212,13 +206,8 @@ marketing_spend as (
     select
         spend.spend_month as metric_month,
         'all' as segment,
-        sum(spend.amount * rates.to_reporting_rate) as marketing_spend
+        sum(spend.amount_reporting) as marketing_spend
     from spend
-    left join rates
-        on
-            spend.currency_code = rates.currency_code
-            and spend.spend_month >= rates.valid_from
-            and spend.spend_month < rates.valid_to
     group by spend.spend_month
 
 ),
