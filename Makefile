@@ -20,12 +20,13 @@ ABM_RAW_EXTRACTS_PATH ?=
 export ABM_RAW_EXTRACTS_PATH
 SEED_EXCLUDE := $(if $(ABM_RAW_EXTRACTS_PATH),--exclude tag:raw_sample,)
 
-.PHONY: help venv warehouse test lint lint-python lint-sql pytest parse dbt-build-test docs lint-project clean sample
+.PHONY: help venv warehouse test lint lint-python lint-sql pytest parse dbt-build-test docs lint-project clean sample kpi-reference kpi-coverage
 
 help:
 	@echo "make warehouse  - build warehouse/warehouse.duckdb from the committed sample and print a KPI summary"
 	@echo "make test       - run every test (ruff, pytest, strict parse, dbt build on a fresh database, sqlfluff, docs)"
 	@echo "make sample     - regenerate the committed sample in seeds/raw_sample"
+	@echo "make kpi-reference - regenerate docs/kpi_reference.md from docs/kpi_catalog.yml and the manifest"
 	@echo "make clean      - remove build artefacts (keeps .venv)"
 
 # ---------------------------------------------------------------- environment
@@ -54,7 +55,7 @@ sample: venv
 	$(BIN)/abm-warehouse contract --write
 
 # ---------------------------------------------------------------- tests
-test: venv lint-python pytest parse dbt-build-test lint-sql docs lint-project
+test: venv lint-python pytest parse kpi-coverage dbt-build-test lint-sql docs lint-project
 	@echo "make test: all checks passed"
 
 lint: lint-python lint-sql
@@ -68,6 +69,14 @@ pytest: venv
 
 parse: venv
 	$(DBT) parse $(DBT_FLAGS) $(STRICT_PARSE)
+
+# Every KPI of docs/kpi_catalog.yml is a documented mart column with a test, and
+# docs/kpi_reference.md is what the YAML says (regenerate with `make kpi-reference`).
+kpi-coverage: parse
+	$(BIN)/abm-warehouse kpi-reference --check
+
+kpi-reference: parse
+	$(BIN)/abm-warehouse kpi-reference
 
 # A fresh database every time: seeds, every model, every data and unit test.
 dbt-build-test: venv

@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "abm_warehouse.project_lint",
         "check the dbt project's structure rules on target/manifest.json (and catalog.json)",
     ),
+    "kpi-reference": (
+        "abm_warehouse.kpi_reference",
+        "generate docs/kpi_reference.md from the KPI catalog (--check: coverage and drift)",
+    ),
     "refresh": (
         "abm_warehouse.refresh",
         "scheduled refresh: build a copy, check it, publish it atomically (or roll back)",
