@@ -2,13 +2,7 @@
 -- they entered a stage; the share that reached the next stage ever and within
 -- var conversion_window_days, and the days it took. One pass over persons (cost ~ persons).
 
-with segments as (
-
-    {{ reporting_segments() }}
-
-),
-
-transitions as (
+with transitions as (
 
     select
         'new_to_mql' as transition,
@@ -94,59 +88,9 @@ measured as (
 
 ),
 
-aggregated as (
-
-    select
-        measured.cohort_month,
-        segments.segment,
-        measured.transition,
-        count(*) as cohort_size,
-        sum(case when measured.converted_ever then 1 else 0 end) as converted_ever,
-        sum(case when measured.converted_within_window then 1 else 0 end)
-            as converted_within_window,
-        avg(measured.days_to_next_stage) as stage_velocity_days_mean,
-        {{ median('measured.days_to_next_stage') }} as stage_velocity_days_median
-    from measured
-    inner join segments
-        on measured.segment = segments.segment or segments.segment = 'all'
-    group by measured.cohort_month, segments.segment, measured.transition
-
-),
-
-grid as (
-
-    select
-        month_segments.metric_month as cohort_month,
-        month_segments.segment,
-        transitions.transition,
-        transitions.transition_order
-    from {{ ref('int_month_segments') }} as month_segments
-    cross join transitions
-
-),
-
 final as (
 
-    select
-        grid.cohort_month,
-        grid.segment,
-        grid.transition,
-        grid.transition_order,
-        coalesce(aggregated.cohort_size, 0) as cohort_size,
-        coalesce(aggregated.converted_ever, 0) as converted_ever,
-        coalesce(aggregated.converted_within_window, 0) as converted_within_window,
-        {{ safe_divide('aggregated.converted_ever', 'aggregated.cohort_size') }}
-            as conversion_rate_ever,
-        {{ safe_divide('aggregated.converted_within_window', 'aggregated.cohort_size') }}
-            as conversion_rate_within_window,
-        aggregated.stage_velocity_days_mean,
-        aggregated.stage_velocity_days_median
-    from grid
-    left join aggregated
-        on
-            grid.cohort_month = aggregated.cohort_month
-            and grid.segment = aggregated.segment
-            and grid.transition = aggregated.transition
+    {{ stage_cohort_rates('measured', 'transitions') }}
 
 )
 

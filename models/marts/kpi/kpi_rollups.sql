@@ -10,21 +10,27 @@ with monthly as (
 
 ),
 
+grains as (
+
+    select 'quarter' as rollup_grain
+    union all
+    select 'year' as rollup_grain
+
+),
+
 periods as (
 
     select
-        'quarter' as rollup_grain,
-        cast({{ dbt.date_trunc('quarter', 'period_start') }} as date) as rollup_start,
+        grains.rollup_grain,
+        cast(
+            case grains.rollup_grain
+                when 'quarter' then {{ dbt.date_trunc('quarter', 'monthly.period_start') }}
+                else {{ dbt.date_trunc('year', 'monthly.period_start') }}
+            end as date
+        ) as rollup_start,
         monthly.*
     from monthly
-
-    union all
-
-    select
-        'year' as rollup_grain,
-        cast({{ dbt.date_trunc('year', 'period_start') }} as date) as rollup_start,
-        monthly.*
-    from monthly
+    cross join grains
 
 ),
 

@@ -23,19 +23,7 @@ funnel as (
 
 first_touches as (
 
-    select
-        person_id,
-        campaign_id
-    from (
-        select
-            person_id,
-            campaign_id,
-            row_number() over (
-                partition by person_id order by touched_at, touch_id
-            ) as touch_rank
-        from touches
-    ) as ranked
-    where touch_rank = 1
+    {{ person_first_touches('touches') }}
 
 ),
 
