@@ -21,6 +21,7 @@ export ABM_RAW_EXTRACTS_PATH
 SEED_EXCLUDE := $(if $(ABM_RAW_EXTRACTS_PATH),--exclude tag:raw_sample,)
 
 .PHONY: help venv warehouse test lint lint-python lint-sql pytest parse dbt-build-test docs lint-project clean sample kpi-reference kpi-coverage
+.PHONY: semantic-validate semantic-test
 
 help:
 	@echo "make warehouse  - build warehouse/warehouse.duckdb from the committed sample and print a KPI summary"
@@ -55,7 +56,7 @@ sample: venv
 	$(BIN)/abm-warehouse contract --write
 
 # ---------------------------------------------------------------- tests
-test: venv lint-python pytest parse kpi-coverage dbt-build-test lint-sql docs lint-project
+test: venv lint-python pytest parse kpi-coverage dbt-build-test lint-sql docs lint-project semantic-test
 	@echo "make test: all checks passed"
 
 lint: lint-python lint-sql
@@ -83,6 +84,15 @@ dbt-build-test: venv
 	@mkdir -p $(dir $(TEST_WAREHOUSE))
 	@rm -f $(TEST_WAREHOUSE) $(TEST_WAREHOUSE).wal
 	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(DBT) build $(DBT_FLAGS) $(STRICT_PARSE)
+
+# The MetricFlow semantic layer (models/semantic) on the test warehouse built above: configs
+# valid, `mf query` answers, and every metric equals its kpi_ mart column (pytests/test_semantic_layer.py).
+semantic-validate: venv
+	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(BIN)/mf validate-configs --skip-dw
+
+semantic-test: venv semantic-validate
+	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) ABM_SEMANTIC_TEST_WAREHOUSE=$(TEST_WAREHOUSE) \
+		$(BIN)/pytest -q -p no:logging pytests/test_semantic_layer.py
 
 # The dbt templater compiles models against the test warehouse built above.
 lint-sql: venv
