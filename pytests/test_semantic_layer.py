@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 WAREHOUSE = os.environ.get("ABM_SEMANTIC_TEST_WAREHOUSE")
@@ -84,9 +85,15 @@ def _rows(table) -> tuple[list[str], list[tuple]]:
 def test_every_metric_is_a_catalog_kpi_with_a_check():
     metrics = _metrics()
     assert len(metrics) > 100
+    catalog = yaml.safe_load((Path(ROOT) / "docs" / "kpi_catalog.yml").read_text())
+    kpi_names = {kpi["name"] for kpi in catalog["kpis"]}
     for name, metric in metrics.items():
         meta = metric["config"]["meta"]
         assert meta.get("kpi"), f"{name}: no meta.kpi"
+        if meta.get("role") == "kpi":
+            assert meta["kpi"] in kpi_names, (
+                f"{name}: meta.kpi {meta['kpi']} not in docs/kpi_catalog.yml"
+            )
         assert metric["description"].strip(), f"{name}: no description"
         # cumulative windows are checked through the derived metrics built on them; inputs
         # over a computed measure (e.g. won + lost amount) through the ratio they feed
