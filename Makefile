@@ -56,7 +56,7 @@ sample: venv
 	$(BIN)/abm-warehouse contract --write
 
 # ---------------------------------------------------------------- tests
-test: venv lint-python pytest parse kpi-coverage dbt-build-test lint-sql docs lint-project semantic-test
+test: venv lint-python pytest parse kpi-coverage dbt-build-test lint-sql docs lint-project gx semantic-test
 	@echo "make test: all checks passed"
 
 lint: lint-python lint-sql
@@ -105,6 +105,13 @@ docs: venv
 # model, documented mart columns) on the manifest and catalog written by `docs`.
 lint-project: venv
 	$(BIN)/abm-warehouse lint-project --target target
+
+# Great Expectations suites of every mart on the test warehouse (src/abm_warehouse/gx_checks.py,
+# docs/data_quality.md); Data Docs in target/gx_docs. Needs the manifest of the dbt steps above.
+.PHONY: gx
+gx: venv
+	$(BIN)/abm-warehouse gx --warehouse $(TEST_WAREHOUSE) --manifest target/manifest.json \
+		--docs target/gx_docs --require-all
 
 clean:
 	rm -rf target logs dbt_packages warehouse/*.build

@@ -63,14 +63,15 @@ FAKE_BUILDER = textwrap.dedent(
 
 READER = textwrap.dedent(
     """
-    import json, sys, time
+    import json, os, sys, time
     import duckdb
 
     path, mode, seconds, out = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+    stop = sys.argv[5] if len(sys.argv) > 5 else None  # read until this file exists (or timeout)
     seen, errors, reads = set(), [], 0
     con = duckdb.connect(path, read_only=True) if mode == "hold" else None
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    while time.monotonic() < end and not (stop and os.path.exists(stop)):
         try:
             c = con or duckdb.connect(path, read_only=True)
             n, lo, hi, total = c.execute(
@@ -238,15 +239,22 @@ def test_readers_see_only_complete_generations_and_never_error(env):
     live = env["live"]
     ok(run_refresh(env))  # generation 1 for the readers to start on
     readers = {}
+    # Readers read until the refreshes are done (a stop file), not for a fixed time: on a
+    # loaded machine three refreshes can take longer than any fixed window.
+    stop = env["tmp"] / "stop-readers"
     for mode in ("reopen", "hold"):
         out = env["tmp"] / f"reader-{mode}.json"
         readers[mode] = (
-            subprocess.Popen([sys.executable, str(env["reader"]), str(live), mode, "6", str(out)]),
+            subprocess.Popen(
+                [sys.executable, str(env["reader"]), str(live), mode, "120", str(out), str(stop)]
+            ),
             out,
         )
     time.sleep(1.0)
     for _ in range(3):
         ok(run_refresh(env, builder_args="--sleep 0.5"))
+    time.sleep(1.0)  # the reopening reader reads the last generation
+    stop.touch()
     results = {}
     for mode, (proc, out) in readers.items():
         assert proc.wait(timeout=30) == 0

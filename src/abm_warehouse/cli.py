@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "abm_warehouse.refresh",
         "scheduled refresh: build a copy, check it, publish it atomically (or roll back)",
     ),
+    "gx": (
+        "abm_warehouse.gx_checks",
+        "run the Great Expectations suites of the marts and build Data Docs",
+    ),
 }
 
 

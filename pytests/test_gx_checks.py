@@ -1,0 +1,235 @@
+"""GX suites (abm_warehouse.gx_checks) on hand-made frames: no warehouse build needed.
+
+The run on the real warehouse is the `gx` step of `make test`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import duckdb
+import pandas as pd
+import pytest
+
+from abm_warehouse import gx_checks as g
+
+MART = "model.abm.kpi_demo_monthly"
+
+
+def _test(name: str, column: str | None = None, **kwargs) -> dict:
+    return {
+        "resource_type": "test",
+        "attached_node": MART,
+        "column_name": column,
+        "test_metadata": {"name": name, "kwargs": kwargs},
+    }
+
+
+MANIFEST = {
+    "nodes": {
+        MART: {
+            "resource_type": "model",
+            "name": "kpi_demo_monthly",
+            "schema": "marts",
+            "columns": {c: {} for c in ("metric_month", "segment", "won", "closed", "win_rate")},
+        },
+        "model.abm.int_hidden": {"resource_type": "model", "name": "int_hidden", "schema": "x"},
+        "test.1": _test(
+            "unique_combination_of_columns",
+            arguments={"combination_of_columns": ["metric_month", "segment"]},
+        ),
+        "test.2": _test("is_rate", "win_rate"),
+        "test.3": _test("accepted_values", "segment", arguments={"values": ["ABM", "non-ABM"]}),
+        "test.4": _test("not_null", "metric_month"),
+    }
+}
+
+
+def good_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "metric_month": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-02-01"]),
+            "segment": ["ABM", "non-ABM", "ABM"],
+            "won": [1, 0, 2],
+            "closed": [2, 0, 4],
+            "win_rate": [0.5, None, 0.5],
+        }
+    )
+
+
+def run_suites(frame: pd.DataFrame) -> dict[str, g.SuiteResult]:
+    marts = g.marts_from_manifest(MANIFEST)
+    suites = g.build_suites(marts, {"kpi_demo_monthly": ["won", "closed", "win_rate"]})
+    return {r.suite: r for r in g.validate(suites, {"kpi_demo_monthly": frame})}
+
+
+def failing(result: g.SuiteResult) -> set[tuple[str, str]]:
+    return {(f["expectation"], f["kwargs"].get("column", "")) for f in result.failed}
+
+
+def test_manifest_gives_grain_rates_and_value_sets():
+    [(name, spec)] = g.marts_from_manifest(MANIFEST).items()
+    assert name == "kpi_demo_monthly"
+    assert spec.grain == ["metric_month", "segment"]
+    assert spec.rates == {"win_rate"}
+    assert spec.accepted == {"segment": ["ABM", "non-ABM"]}
+    suite = g.mart_suite(spec, numeric=["won", "win_rate"])
+    kinds = {(e.kind, e.kwargs.get("column")) for e in suite.expectations}
+    assert ("ExpectColumnValuesToBeBetween", "win_rate") in kinds  # is_rate -> [0, 1]
+    assert ("ExpectColumnValuesToBeBetween", "won") in kinds  # KPI count >= 0
+    assert ("ExpectColumnValuesToNotBeNull", "segment") in kinds  # grain column
+    assert ("ExpectCompoundColumnsToBeUnique", None) in kinds
+
+
+def test_good_frame_passes():
+    [result] = run_suites(good_frame()).values()
+    assert result.success, result.failed
+    assert result.evaluated >= 7
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"),
+    [
+        ("rate", ("expect_column_values_to_be_between", "win_rate")),
+        ("duplicate", ("expect_compound_columns_to_be_unique", "")),
+        ("null_key", ("expect_column_values_to_not_be_null", "metric_month")),
+        ("segment", ("expect_column_values_to_be_in_set", "segment")),
+        ("negative", ("expect_column_values_to_be_between", "won")),
+    ],
+)
+def test_broken_frame_fails(breakage, expected):
+    frame = good_frame()
+    if breakage == "rate":
+        frame.loc[0, "win_rate"] = 1.2
+    elif breakage == "duplicate":
+        frame.loc[2, "metric_month"] = frame.loc[0, "metric_month"]
+    elif breakage == "null_key":
+        frame.loc[1, "metric_month"] = pd.NaT
+    elif breakage == "segment":
+        frame.loc[1, "segment"] = "SMB"
+    elif breakage == "negative":
+        frame.loc[1, "won"] = -1
+    [result] = run_suites(frame).values()
+    assert not result.success
+    assert expected in failing(result)
+
+
+def test_attribution_weights_must_sum_to_one_per_opportunity_and_model():
+    suite = next(s for s in g.derived_suites() if s.name == "fct_attribution__weights_sum_to_one")
+    good = pd.DataFrame(
+        {
+            "opportunity_id": ["o1", "o1", "o1", "o2"],
+            "attribution_model": ["linear", "linear", "first_touch", "linear"],
+            "attribution_weight": [0.5, 0.5, 1.0, 1.0],
+        }
+    )
+    bad = good.assign(attribution_weight=[0.5, 0.4, 1.0, 1.0])
+    [ok] = g.validate([suite], {"fct_attribution": good})
+    [ko] = g.validate([suite], {"fct_attribution": bad})
+    assert ok.success, ok.failed
+    assert not ko.success and ko.failed[0]["kwargs"]["column"] == "weight_sum"
+
+
+def test_month_grid_must_be_complete():
+    suite = g._grid_suite("kpi_demo_monthly", ("segment",))
+    full = pd.DataFrame(
+        {
+            "metric_month": pd.to_datetime(["2026-01-01"] * 2 + ["2026-02-01"] * 2),
+            "segment": ["ABM", "non-ABM"] * 2,
+        }
+    )
+    [ok] = g.validate([suite], {"kpi_demo_monthly": full})
+    [missing_row] = g.validate([suite], {"kpi_demo_monthly": full.iloc[:3]})
+    gap = full.assign(metric_month=pd.to_datetime(["2026-01-01"] * 2 + ["2026-03-01"] * 2))
+    [missing_month] = g.validate([suite], {"kpi_demo_monthly": gap})
+    assert ok.success, ok.failed
+    assert not missing_row.success
+    assert not missing_month.success
+
+
+def test_data_docs_are_written(tmp_path):
+    marts = g.marts_from_manifest(MANIFEST)
+    suites = g.build_suites(marts)
+    g.validate(suites, {"kpi_demo_monthly": good_frame()}, docs_dir=tmp_path / "docs")
+    assert (tmp_path / "docs" / "index.html").is_file()
+    assert list((tmp_path / "docs" / "validations").rglob("*.html"))
+
+
+def test_cli_on_a_warehouse_without_marts_checks_nothing(tmp_path):
+    """A stubbed build (the refresh tests) has no manifest or no mart of it: exit 0, no GX."""
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts; create table marts.kpi_fake(x int)")
+    con.close()
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(MANIFEST))
+    gx = [sys.executable, "-m", "abm_warehouse.cli", "gx", "--warehouse", str(db)]
+
+    def cli(*extra):
+        return subprocess.run(
+            [*gx, *extra], capture_output=True, text=True, cwd=tmp_path, timeout=120
+        )
+
+    no_manifest = cli()
+    assert no_manifest.returncode == 0, no_manifest.stderr
+    assert "no dbt manifest" in no_manifest.stdout
+    no_mart = cli("--manifest", str(manifest))
+    assert no_mart.returncode == 0, no_mart.stderr
+    assert "nothing to check" in no_mart.stdout
+    assert cli("--manifest", str(manifest), "--require-all").returncode == 2
+    assert cli("--manifest", str(tmp_path / "missing.json")).returncode == 2
+
+
+BROKEN_BUILDER = """
+import os, pathlib, shutil, sys, duckdb
+target = pathlib.Path(os.environ["DBT_TARGET_PATH"])  # where dbt build writes its manifest
+target.mkdir(parents=True, exist_ok=True)
+shutil.copyfile(sys.argv[1], target / "manifest.json")
+con = duckdb.connect(os.environ["ABM_WAREHOUSE_PATH"])
+con.execute("create schema if not exists marts")
+con.execute(
+    "create or replace table marts.kpi_demo_monthly as select date '2026-01-01' as metric_month,"
+    " 'ABM' as segment, 3 as won, 2 as closed, 1.5 as win_rate"
+)
+con.close()
+"""
+
+
+def test_refresh_does_not_publish_when_a_suite_fails(tmp_path):
+    """The refresh runs `gx` on the build file (post-build check): a failing suite stops it."""
+    builder = tmp_path / "builder.py"
+    builder.write_text(BROKEN_BUILDER)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(MANIFEST))
+    live = tmp_path / "wh" / "w.duckdb"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "abm_warehouse.cli",
+            "refresh",
+            "--warehouse",
+            str(live),
+            "--skip-freshness",
+            "--build-command",
+            f"{sys.executable} {builder} {manifest}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "FAILED at gx" in result.stderr
+    assert "win_rate" in result.stdout
+    assert not live.exists()
+
+
+def test_a_rule_on_a_missing_column_fails():
+    spec = g.marts_from_manifest(MANIFEST)["kpi_demo_monthly"]
+    suite = g.mart_suite(spec, [g.between("renamed_column", 0, 1, "stale rule")])
+    [result] = g.validate([suite], {"kpi_demo_monthly": good_frame()})
+    assert not result.success
+    assert [f["kwargs"]["column"] for f in result.failed] == ["renamed_column"]
