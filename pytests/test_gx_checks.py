@@ -233,3 +233,23 @@ def test_a_rule_on_a_missing_column_fails():
     [result] = g.validate([suite], {"kpi_demo_monthly": good_frame()})
     assert not result.success
     assert [f["kwargs"]["column"] for f in result.failed] == ["renamed_column"]
+
+
+def test_a_rate_test_on_a_subset_checks_only_that_subset():
+    manifest = {
+        "nodes": {
+            MART: MANIFEST["nodes"][MART],
+            "test.1": {**_test("is_rate", "win_rate"), "config": {"where": "is_rate"}},
+            "test.2": {**_test("not_null", "won"), "config": {"where": "won > 0"}},
+        }
+    }
+    [spec] = g.marts_from_manifest(manifest).values()
+    assert spec.conditional_rates == {"win_rate": "is_rate"}
+    assert spec.rates == set() and spec.not_null == set()  # SQL-filtered tests stay with dbt
+    suites = g.build_suites({spec.name: spec})
+    frame = pd.DataFrame({"win_rate": [0.5, 7.0], "is_rate": [True, False], "won": [1, None]})
+    [result] = g.validate(suites, {spec.name: frame})
+    assert result.success, result.failed  # 7.0 is on a row that is not a rate
+    frame.loc[0, "win_rate"] = 1.5
+    [result] = g.validate(suites, {spec.name: frame})
+    assert ("expect_column_values_to_be_between", "win_rate") in failing(result)

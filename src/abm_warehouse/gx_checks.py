@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -150,6 +151,8 @@ class MartSpec:
     not_null: set[str] = field(default_factory=set)
     unique: set[str] = field(default_factory=set)
     rates: set[str] = field(default_factory=set)
+    # is_rate tests with a `where` that names a boolean column: the rate holds on those rows
+    conditional_rates: dict[str, str] = field(default_factory=dict)
     accepted: dict[str, list[Any]] = field(default_factory=dict)
 
 
@@ -179,6 +182,14 @@ def marts_from_manifest(manifest: dict[str, Any]) -> dict[str, MartSpec]:
         name = node["test_metadata"]["name"]
         kwargs = _test_kwargs(node)
         column = node.get("column_name") or kwargs.get("column_name")
+        where = (node.get("config") or {}).get("where")
+        if where:
+            # A test on a subset of rows: a rate whose subset is a boolean column is checked
+            # on that subset; other filtered tests stay with dbt (their SQL filter has no
+            # faithful pandas form here).
+            if name == "is_rate" and column and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", where):
+                mart.conditional_rates[column] = where
+            continue
         if name == "unique_combination_of_columns":
             mart.grain = list(kwargs["combination_of_columns"])
         elif name == "unique" and column:
@@ -221,6 +232,12 @@ SIGNED_KPI_COLUMNS = {
     "marketing_roi",
     "net_change_mrr",
     "log_likelihood",  # kpi_ltv_sbg_fits: a log-likelihood is <= 0
+}
+
+# Long KPI tables hold every ratio KPI in one column, signed ones (ROI, NPS) included.
+SIGNED_BY_MART: dict[str, set[str]] = {
+    "kpi_monthly": {"kpi_value", "numerator"},
+    "kpi_rollups": {"kpi_value", "numerator"},
 }
 
 NPS_RANGE = "NPS = (% promoters - % detractors) x 100 is in [-100, 100]"
@@ -619,11 +636,28 @@ def mart_suite(
     suite.add(*(not_null(c, "not_null test") for c in sorted(spec.not_null)))
     suite.add(*(in_set(c, v, "accepted_values test") for c, v in sorted(spec.accepted.items())))
     suite.add(*(between(c, 0, 1, "is_rate: a rate is in [0, 1]") for c in sorted(spec.rates)))
+    suite.add(
+        *(
+            Expect(
+                "ExpectColumnValuesToBeBetween",
+                {
+                    "column": c,
+                    "min_value": 0,
+                    "max_value": 1,
+                    "row_condition": f"{flag}==True",
+                    "condition_parser": "pandas",
+                },
+                f"is_rate where {flag}: a rate is in [0, 1]",
+            )
+            for c, flag in sorted(spec.conditional_rates.items())
+        )
+    )
     rules = list(rules)
     ruled = {e.kwargs.get("column") for e in rules if e.kind == "ExpectColumnValuesToBeBetween"}
     if spec.name.startswith("kpi_"):
         for column in numeric:
-            if column in SIGNED_KPI_COLUMNS or column in spec.rates or column in ruled:
+            signed = SIGNED_KPI_COLUMNS | SIGNED_BY_MART.get(spec.name, set())
+            if column in signed or column in spec.rates or column in ruled:
                 continue
             suite.add(between(column, 0, None, "KPI counts, money and durations are >= 0"))
     # A rule on a column the mart no longer has fails (GX reports the missing column).
