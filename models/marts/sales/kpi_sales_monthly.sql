@@ -129,22 +129,34 @@ new_customers as (
 
 ),
 
+pipeline_daily as (
+
+    select * from {{ ref('fct_pipeline_daily') }}
+
+),
+
 open_pipeline as (
 
+    -- From the pipeline history (fct_pipeline_daily): the opportunities open at the end of the
+    -- month's last day (the as-of date for the as-of month), at that day's rate, so a closed
+    -- month does not move when a deal's stage or close date changes later.
     select
         grid.metric_month,
         grid.segment,
         count(*) as open_opportunities_at_month_end,
-        sum(opportunities_by_segment.amount_reporting) as open_pipeline_amount_at_month_end
+        sum(pipeline_daily.amount_reporting) as open_pipeline_amount_at_month_end
     from grid
+    inner join pipeline_daily
+        on
+            pipeline_daily.pipeline_date = case
+                when grid.month_end_exclusive <= {{ as_of_end() }}
+                    then cast({{ dbt.dateadd('day', -1, 'grid.month_end_exclusive') }} as date)
+                else {{ as_of_date() }}
+            end
     inner join opportunities_by_segment
         on
-            grid.segment = opportunities_by_segment.report_segment
-            and grid.month_end_exclusive > opportunities_by_segment.created_at
-            and (
-                not opportunities_by_segment.is_closed
-                or opportunities_by_segment.close_date >= cast(grid.month_end_exclusive as date)
-            )
+            pipeline_daily.opportunity_id = opportunities_by_segment.opportunity_id
+            and grid.segment = opportunities_by_segment.report_segment
     group by grid.metric_month, grid.segment
 
 ),
