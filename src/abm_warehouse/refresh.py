@@ -446,7 +446,8 @@ def generation_of(path: Path) -> str:
         con = duckdb.connect(str(path), read_only=True)
         try:
             row = con.execute(
-                "select generation from ops.refresh_runs order by started_at desc limit 1"
+                "select generation from ops.refresh_runs where status = 'success' "
+                "order by started_at desc limit 1"
             ).fetchone()
         finally:
             con.close()
@@ -496,6 +497,9 @@ OPS_DDL = (
         table_name varchar,
         row_count bigint
     )""",
+    # Unpublished runs (copied from refresh.log by the next published one) say why they failed.
+    "alter table ops.refresh_runs add column if not exists failed_step varchar",
+    "alter table ops.refresh_runs add column if not exists error varchar",
 )
 
 
@@ -512,7 +516,9 @@ def record_and_checkpoint(build: Path, record: dict[str, Any]) -> None:
         for ddl in OPS_DDL:
             con.execute(ddl)
         con.execute(
-            "insert into ops.refresh_runs values "
+            "insert into ops.refresh_runs (run_id, started_at, ended_at, status, as_of_date, "
+            "dbt_version, duckdb_version, generation, previous_generation, build_command, "
+            "failing_tests, freshness, row_counts, host) values "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::json, ?::json, ?::json, ?)",
             [
                 record["run_id"],
@@ -535,6 +541,7 @@ def record_and_checkpoint(build: Path, record: dict[str, Any]) -> None:
             "insert into ops.refresh_row_counts values (?, ?, ?, ?)",
             [[record["run_id"], s, t, n] for s, t, n in counts],
         )
+        _record_unpublished_runs(con, record)
         con.execute("checkpoint")
     finally:
         con.close()
@@ -544,10 +551,50 @@ def record_and_checkpoint(build: Path, record: dict[str, Any]) -> None:
     fsync_file(build)
 
 
+def _record_unpublished_runs(con: Any, record: dict[str, Any]) -> None:
+    """Failed refreshes since the runs in this file: from refresh.log into ops.refresh_runs.
+
+    A failed run publishes nothing, so the next published warehouse carries its record
+    (status, error, failing tests); refresh.log keeps every run, locked ones too.
+    """
+    known = {row[0] for row in con.execute("select run_id from ops.refresh_runs").fetchall()}
+    log_records = read_log(Paths(Path(record["warehouse"])))
+    rows = [
+        [
+            r.get("run_id"),
+            r.get("started_at"),
+            r.get("ended_at"),
+            r.get("status"),
+            r.get("as_of_date"),
+            r.get("dbt_version"),
+            r.get("duckdb_version"),
+            r.get("build_command"),
+            json.dumps(r.get("failing_tests", [])),
+            json.dumps(r.get("freshness", {})),
+            r.get("host"),
+            r.get("failed_step"),
+            r.get("error"),
+        ]
+        for r in log_records
+        if r.get("action") == "refresh"
+        and r.get("status") in ("failed", "error")
+        and r.get("run_id") not in known
+    ]
+    if not rows:
+        return
+    con.executemany(
+        "insert into ops.refresh_runs (run_id, started_at, ended_at, status, as_of_date, "
+        "dbt_version, duckdb_version, build_command, failing_tests, freshness, host, "
+        "failed_step, error) values (?, ?, ?, ?, ?, ?, ?, ?, ?::json, ?::json, ?, ?, ?)",
+        rows,
+    )
+
+
 def _latest_generation(con: Any) -> str | None:
     with contextlib.suppress(Exception):
         row = con.execute(
-            "select generation from ops.refresh_runs order by started_at desc limit 1"
+            "select generation from ops.refresh_runs where status = 'success' "
+            "order by started_at desc limit 1"
         ).fetchone()
         return str(row[0]) if row and row[0] else None
     return None
