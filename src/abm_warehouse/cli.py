@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "abm_warehouse.refresh",
         "scheduled refresh: build a copy, check it, publish it atomically (or roll back)",
     ),
+    "sql": ("abm_warehouse.sql_shell", "query the warehouse read-only (the project's DuckDB CLI)"),
 }
 
 
