@@ -164,3 +164,42 @@ test-dagster: venv-dagster
 	$(DAGSTER_BIN)/python -c "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); \
 	  assert c.execute('select status from ops.refresh_runs').fetchall() == [('success',)]" $(DAGSTER_CLI_WAREHOUSE)
 	@echo "make test-dagster: all checks passed"
+
+# ---------------------------------------------------------------- BI: Superset dashboards
+# Superset lives in its own pinned virtualenv (bi/requirements-bi.txt, same duckdb as the
+# build). `make bi` serves the dashboards of bi/dashboards on $(WAREHOUSE), read-only, at
+# http://localhost:$(BI_PORT)/ (user admin; password in $(BI_HOME)/admin-password or
+# $SUPERSET_ADMIN_PASSWORD). docs/serving.md has the details.
+.PHONY: bi bi-venv bi-setup test-bi chromium
+VENV_BI     ?= .venv-bi
+BI_BIN      := $(VENV_BI)/bin
+BI_HOME     ?= $(dir $(WAREHOUSE)).superset
+BI_PORT     ?= 8088
+# test-bi: an existing warehouse built from the sample (e.g. make test's), else it builds one.
+BI_TEST_WAREHOUSE ?=
+
+$(BI_BIN)/.installed: bi/requirements-bi.txt
+	test -x $(BI_BIN)/python || $(PYTHON) -m venv $(VENV_BI)
+	$(BI_BIN)/python -m pip install --quiet --upgrade "pip==24.3.1"
+	$(BI_BIN)/python -m pip install --quiet --no-deps -r bi/requirements-bi.txt
+	$(BI_BIN)/python -m pip check
+	touch $@
+
+bi-venv: $(BI_BIN)/.installed
+
+bi-setup: bi-venv
+	test -e $(WAREHOUSE) || $(MAKE) warehouse
+	$(BI_BIN)/python bi/superset_setup.py setup --home $(BI_HOME) --warehouse $(WAREHOUSE)
+
+bi: bi-setup
+	$(BI_BIN)/python bi/superset_setup.py serve --home $(BI_HOME) --port $(BI_PORT)
+
+# Headless Chromium and its driver from Debian (installed only when missing).
+chromium:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; else \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && \
+	  $$SUDO apt-get -y -q install --no-install-recommends chromium chromium-driver; fi
+
+test-bi: venv bi-venv chromium
+	BI_TEST_WAREHOUSE=$(BI_TEST_WAREHOUSE) bash bi/test-bi.sh

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "abm_warehouse.gx_checks",
         "run the Great Expectations suites of the marts and build Data Docs",
     ),
+    "sql": ("abm_warehouse.sql_shell", "query the warehouse read-only (the project's DuckDB CLI)"),
 }
 
 
