@@ -131,6 +131,8 @@ def test_results_have_the_issue_keys_and_the_report_a_chart(tmp_path):
 
 def test_scaling_ratio_is_null_without_a_4x_pair():
     assert bench.summarize([_run(1, 30.0, 1.0), _run(2, 50.0, 2.0)])["scaling_4x_ratio"] is None
+    # 0.3 x 4 is 1.2000000000000002 in floating point: still a 4x pair
+    assert bench.summarize([_run(0.3, 30.0, 1.0), _run(1.2, 60.0, 2.0)])["scaling_4x_ratio"] == 2.0
 
 
 def test_rss_poller_sees_a_child_process_memory():

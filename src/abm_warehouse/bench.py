@@ -575,9 +575,9 @@ def summarize(runs: list[dict]) -> dict:
     runs = sorted(runs, key=lambda r: (r["scale"], r["event_multiplier"]))
     top = runs[-1] if runs else {}
     scaling_4x = None
-    by_size = {(r["scale"] * r["event_multiplier"]): r for r in runs}
+    by_size = {round(r["scale"] * r["event_multiplier"], 6): r for r in runs}
     for size, r in by_size.items():
-        big = by_size.get(size * 4)
+        big = by_size.get(round(size * 4, 6))
         if big and r.get("full_build_s"):
             scaling_4x = round(big["full_build_s"] / r["full_build_s"], 2)
     return {
