@@ -203,3 +203,14 @@ chromium:
 
 test-bi: venv bi-venv chromium
 	BI_TEST_WAREHOUSE=$(BI_TEST_WAREHOUSE) bash bi/test-bi.sh
+
+# ---------------------------------------------------------------- benchmark (issue 10)
+# Not part of `make test`: generates data at each scale (Parquet), builds the warehouse from it,
+# times the phases, peak memory, the floor (benchmarks/floor.sql) and a one-more-day refresh,
+# and writes benchmarks/results.json and benchmarks/report.md. Data and builds: target/bench.
+#   make bench BENCH_SCALES="1 4" BENCH_FLAGS="--event-multiplier 14 --memory-limit 4GB"
+.PHONY: bench
+BENCH_SCALES ?= 1 4
+BENCH_FLAGS ?=
+bench: venv
+	$(BIN)/abm-warehouse bench --scales $(BENCH_SCALES) --work target/bench --out benchmarks $(BENCH_FLAGS)
