@@ -100,7 +100,7 @@ final as (
         coalesce(session_counts.sessions_with_form_submission, 0) as sessions_with_form_submission,
         coalesce(form_counts.form_fills, 0) as form_fills,
         coalesce(lead_counts.new_leads, 0) as new_leads,
-        {{ safe_divide('lead_counts.new_leads', 'session_counts.unique_visitors') }}
+        {{ safe_divide('coalesce(lead_counts.new_leads, 0)', 'session_counts.unique_visitors') }}
             as lead_conversion_rate
     from months
     left join session_counts
