@@ -56,7 +56,8 @@ sample: venv
 	$(BIN)/abm-warehouse contract --write
 
 # ---------------------------------------------------------------- tests
-test: venv lint-python pytest parse kpi-coverage dbt-build-test lint-sql docs lint-project gx semantic-test
+test: venv lint-python pytest parse kpi-coverage dbt-build-test lint-sql docs lint-project gx semantic-test \
+	bench-floor-test
 	@echo "make test: all checks passed"
 
 lint: lint-python lint-sql
@@ -93,6 +94,11 @@ semantic-validate: venv
 semantic-test: venv semantic-validate
 	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) ABM_SEMANTIC_TEST_WAREHOUSE=$(TEST_WAREHOUSE) \
 		$(BIN)/pytest -q -p no:logging pytests/test_semantic_layer.py
+
+# The benchmark's floor (benchmarks/floor.sql, straight from the raw files) equals the kpi_
+# marts of the test warehouse built above (pytests/test_bench.py).
+bench-floor-test: venv
+	ABM_BENCH_TEST_WAREHOUSE=$(TEST_WAREHOUSE) $(BIN)/pytest -q -p no:logging pytests/test_bench.py
 
 # The dbt templater compiles models against the test warehouse built above.
 lint-sql: venv

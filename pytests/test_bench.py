@@ -6,8 +6,8 @@
 - the RSS poller sees the memory of a child process; dbt nodes map to the right phases;
 - "one more day" appends shifted copies of the as-of day's events.
 
-The floor check builds the five KPI marts and their parents from the sample (as own extracts)
-into a temporary database; set ABM_BENCH_TEST_WAREHOUSE to reuse such a warehouse instead.
+The floor check reads the warehouse `make dbt-build-test` built from the same sample
+(`make bench-floor-test` sets ABM_BENCH_TEST_WAREHOUSE; skipped without it).
 """
 
 from __future__ import annotations
@@ -34,43 +34,11 @@ KPI_MODELS = (
 
 
 @pytest.fixture(scope="module")
-def sample_warehouse(project_root, dbt_bin, tmp_path_factory) -> Path:
+def sample_warehouse() -> Path:
     reuse = os.environ.get("ABM_BENCH_TEST_WAREHOUSE")
-    if reuse:
-        return Path(reuse)
-    db = tmp_path_factory.mktemp("bench") / "wh.duckdb"
-    env = dict(
-        os.environ,
-        ABM_WAREHOUSE_PATH=str(db),
-        ABM_RAW_EXTRACTS_PATH=str(project_root / "seeds" / "raw_sample"),
-    )
-    result = subprocess.run(
-        [
-            dbt_bin,
-            "build",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(db.parent / "target"),
-            "--log-path",
-            str(db.parent / "logs"),
-            "--exclude",
-            "tag:raw_sample",
-            "--resource-type",
-            "model",
-            "seed",
-            "snapshot",
-            "--select",
-            *(f"+{m}" for m in KPI_MODELS),
-        ],
-        cwd=project_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-    return db
+    if not reuse:
+        pytest.skip("needs a built warehouse: run `make bench-floor-test` (after dbt-build-test)")
+    return Path(reuse)
 
 
 def test_floor_equals_the_kpi_marts_on_the_sample(project_root, sample_warehouse):
