@@ -18,6 +18,9 @@
 -- all their staged events. A send left without events (its events deleted or moved to another
 -- send) is written as a row with n_events = 0, which fct_email_sends leaves out. A run's cost ~
 -- one scan of the raw events to find arrivals, plus the changed sends' events.
+-- dbt_refreshed_at marks the rows a run wrote (run_started_at, bookkeeping only) so that
+-- incremental models downstream (int_touch_events) find rewritten sends, deletions included;
+-- no KPI reads it.
 
 with staged_events as (
 
@@ -169,7 +172,9 @@ final as (
         first_opened_at,
         first_clicked_at,
         unsubscribed_at,
-        last_loaded_at
+        last_loaded_at,
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+            as dbt_refreshed_at
     from sends
 
     union all
@@ -191,7 +196,9 @@ final as (
         cast(null as timestamp) as first_opened_at,
         cast(null as timestamp) as first_clicked_at,
         cast(null as timestamp) as unsubscribed_at,
-        cast(null as timestamp) as last_loaded_at
+        cast(null as timestamp) as last_loaded_at,
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+            as dbt_refreshed_at
     from emptied
 
 )

@@ -3,6 +3,9 @@
 --   form fills, the first click of each e-mail send, company-level ad clicks (one touch per
 --   account and day with clicks, at 00:00 UTC), and identified sessions whose channel is paid
 --   search, paid social or email.
+-- The two large sources (e-mail clicks, paid sessions) come from int_touch_events, which is
+-- incremental; this table joins them to persons, accounts and campaigns each run, since
+-- identity stitching, person merges and account segments change old touches.
 
 with records as (
 
@@ -42,11 +45,11 @@ submissions as (
 
 ),
 
-email_sends as (
+touch_events as (
 
-    -- sends with a click (int_email_send_events: every event of the send, incremental)
-    select * from {{ ref('int_email_send_events') }}
-    where is_clicked
+    -- e-mail clicks and paid / e-mail sessions (incremental)
+    select * from {{ ref('int_touch_events') }}
+    where is_touch
 
 ),
 
@@ -123,19 +126,19 @@ form_fills as (
 email_clicks as (
 
     select
-        'email_send:' || email_sends.email_campaign_id || ':' || email_sends.recipient
-            as touch_key,
-        'email_click' as touch_type,
-        email_sends.first_clicked_at as touched_at,
+        touch_events.touch_key,
+        touch_events.touch_type,
+        touch_events.touched_at,
         persons.person_id,
         cast(null as {{ dbt.type_string() }}) as touch_account_id,
         email_campaigns.campaign_id,
-        'email' as channel
-    from email_sends
+        touch_events.channel
+    from touch_events
     inner join persons
-        on {{ dbt.hash('email_sends.recipient') }} = persons.person_id
+        on {{ dbt.hash('touch_events.recipient') }} = persons.person_id
     left join email_campaigns
-        on email_sends.email_campaign_id = email_campaigns.email_campaign_id
+        on touch_events.email_campaign_id = email_campaigns.email_campaign_id
+    where touch_events.touch_type = 'email_click'
 
 ),
 
@@ -164,15 +167,17 @@ ad_clicks as (
 paid_sessions as (
 
     select
-        'session:' || session_id as touch_key,
-        'session' as touch_type,
-        started_at as touched_at,
-        person_id,
+        touch_events.touch_key,
+        touch_events.touch_type,
+        touch_events.touched_at,
+        sessions.person_id,
         cast(null as {{ dbt.type_string() }}) as touch_account_id,
         cast(null as {{ dbt.type_string() }}) as campaign_id,
-        channel
-    from sessions
-    where person_id is not null and channel in ('paid_search', 'paid_social', 'email')
+        touch_events.channel
+    from touch_events
+    inner join sessions
+        on touch_events.session_id = sessions.session_id
+    where touch_events.touch_type = 'session' and sessions.person_id is not null
 
 ),
 
