@@ -218,3 +218,23 @@ def test_account_ltv_same_on_every_engine(to_engine):
         gross_margin=0.8,
     )
     _assert_same(got, expected)
+
+
+def test_account_without_active_lifetime_takes_its_latest_lifetime(to_engine):
+    # Two churned lifetimes of one account started at the same time: the greater lifetime_id
+    # is the current one (the pandas order of account_ltv: started_at, then lifetime_id).
+    lifetimes = _lifetimes().head(4).copy()
+    lifetimes["account_id"] = "T"
+    lifetimes["end_state"] = "churned"
+    lifetimes["is_churned"] = True
+    lifetimes["started_at"] = pd.Timestamp("2024-05-01")
+    lifetimes["lifetime_id"] = ["t1", "t3", "t2", "t0"]
+    lifetimes["renewals"] = [1, 7, 2, 3]
+    revenue = _revenue(_lifetimes()).head(1)  # another account's (Spark types no empty frame)
+    fits = ltv.fit_groups(_lifetimes(), min_sample_size=30, annual_discount_rate=0.10)
+    out = ltv.account_ltv(
+        to_engine(lifetimes, dates=("started_at",)), to_engine(revenue), fits, gross_margin=0.8
+    )
+    assert out["current_lifetime_id"].tolist() == ["t3"]
+    assert out["renewals"].tolist() == [7]
+    assert out["ltv_predicted"].tolist() == [0.0] and not out["is_active_customer"].any()

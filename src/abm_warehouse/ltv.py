@@ -252,17 +252,34 @@ ACCOUNT_COLUMNS = {
 
 
 def _account_inputs(lifetimes: Any, revenue: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The lifetimes' columns account_ltv reads and the revenue per account, as pandas."""
+    """The lifetimes account_ltv reads and the revenue per account, as pandas.
+
+    Only the active lifetimes and, for an account without any, its latest lifetime (greatest
+    started_at, then lifetime_id) leave the engine: one row per account, a few more for
+    accounts with an active monthly and an active annual lifetime.
+    """
     text = ["lifetime_id", "account_id", "segment", "billing_interval", "end_state"]
-    lifetime_rows = (
-        frames.lazy(lifetimes)
-        .select(
-            *(nw.col(c).cast(nw.String) for c in text),
-            nw.col("started_at"),
-            nw.col("renewals").cast(nw.Int64),
-            nw.col("period_amount_reporting").cast(nw.Float64),
-        )
-        .pipe(frames.to_pandas)
+    rows = frames.lazy(lifetimes, dates=("started_at",)).select(
+        *(nw.col(c).cast(nw.String) for c in text),
+        nw.col("started_at"),
+        nw.col("renewals").cast(nw.Int64),
+        nw.col("period_amount_reporting").cast(nw.Float64),
+    )
+    is_active = nw.col("end_state") == "active"
+    inactive = (
+        rows.with_columns(is_active.cast(nw.Int64).alias("is_active"))
+        .group_by("account_id")
+        .agg(nw.col("is_active").sum(), nw.col("started_at").max())
+        .filter(nw.col("is_active") == 0)
+        .select("account_id", "started_at")
+    )
+    latest = rows.join(inactive, on=["account_id", "started_at"])
+    latest = latest.join(
+        latest.group_by("account_id").agg(nw.col("lifetime_id").max()),
+        on=["account_id", "lifetime_id"],
+    )
+    lifetime_rows = frames.to_pandas(
+        nw.concat([rows.filter(is_active), latest.select(rows.columns)])
     )
     revenue = (
         frames.lazy(revenue)
