@@ -10,14 +10,23 @@
 Input columns (int_subscription_lifetimes): lifetime_id, account_id, segment, billing_interval,
 started_at, end_state ('active' / 'churned' / 'switched_interval'), is_churned, renewals,
 period_amount_reporting. The maths is in :mod:`abm_warehouse.sbg`.
+
+Every entry point takes its inputs as a DuckDB relation, a PySpark DataFrame or a pandas frame
+(:mod:`abm_warehouse.frames`): the sBG fits and the survival curves only need the number of
+lifetimes per billing interval, segment, renewals and churn flag (:func:`lifetime_counts`),
+counted in the engine; :func:`account_ltv` reads the lifetimes' columns it needs (one row per
+subscription lifetime) and the revenue per account.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from abm_warehouse import sbg
+from abm_warehouse import frames, sbg
 
 INTERVALS = ("month", "year")
 SEGMENTS = ("all", "ABM", "non-ABM")
@@ -41,31 +50,55 @@ FIT_COLUMNS = {
 }
 
 
-def _group(lifetimes: pd.DataFrame, interval: str, segment: str) -> pd.DataFrame:
-    rows = lifetimes["billing_interval"] == interval
+COUNT_KEYS = ["billing_interval", "segment", "renewals", "is_churned"]
+
+
+def lifetime_counts(lifetimes: Any) -> pd.DataFrame:
+    """Lifetimes per billing interval, segment, renewals and churn flag (column ``lifetimes``).
+
+    The only aggregate the sBG fits and the Kaplan-Meier curves need, computed in the engine.
+    """
+    counts = (
+        frames.lazy(lifetimes)
+        .select(
+            nw.col("billing_interval").cast(nw.String),
+            nw.col("segment").cast(nw.String),
+            nw.col("renewals").cast(nw.Int64),
+            nw.col("is_churned").cast(nw.Boolean).fill_null(False),
+        )
+        .group_by(*COUNT_KEYS)
+        .agg(nw.len().alias("lifetimes"))
+    )
+    out = frames.to_pandas(counts).sort_values(COUNT_KEYS, ignore_index=True)
+    return out.astype({"renewals": "int64", "is_churned": "bool", "lifetimes": "int64"})
+
+
+def _group(counts: pd.DataFrame, interval: str, segment: str) -> pd.DataFrame:
+    rows = counts["billing_interval"] == interval
     if segment != "all":
-        rows &= lifetimes["segment"] == segment
-    return lifetimes[rows]
+        rows &= counts["segment"] == segment
+    return counts[rows]
 
 
-def fit_groups(
-    lifetimes: pd.DataFrame, min_sample_size: int, annual_discount_rate: float
-) -> pd.DataFrame:
+def fit_groups(lifetimes: Any, min_sample_size: int, annual_discount_rate: float) -> pd.DataFrame:
     """One row per billing interval x segment with its sBG fit (NULL parameters when unusable)."""
+    counts = lifetime_counts(lifetimes)
     rows = []
     for interval in INTERVALS:
         d = sbg.period_discount_rate(annual_discount_rate, interval)
         for segment in SEGMENTS:
-            group = _group(lifetimes, interval, segment)
-            churned = group["is_churned"].astype(bool).to_numpy()
+            group = _group(counts, interval, segment)
+            churned = group["is_churned"].to_numpy(dtype=bool)
             renewals = group["renewals"].to_numpy(dtype=float)
+            weights = group["lifetimes"].to_numpy(dtype="int64")
+            sample_size = int(weights.sum())
             row = {
                 "billing_interval": interval,
                 "segment": segment,
-                "sample_size": len(group),
-                "churned_count": int(churned.sum()),
-                "censored_count": int((~churned).sum()),
-                "max_renewals": int(renewals.max()) if len(group) else None,
+                "sample_size": sample_size,
+                "churned_count": int(weights[churned].sum()),
+                "censored_count": int(weights[~churned].sum()),
+                "max_renewals": int(renewals.max()) if sample_size else None,
                 "alpha": None,
                 "beta": None,
                 "log_likelihood": None,
@@ -75,11 +108,13 @@ def fit_groups(
                 "discounted_expected_lifetime": None,
             }
             try:
-                fit = sbg.fit_sbg(renewals, churned, min_sample_size=min_sample_size)
+                fit = sbg.fit_sbg(
+                    renewals, churned, weights.astype(float), min_sample_size=min_sample_size
+                )
             except sbg.InsufficientDataError:
                 row["fit_status"] = "insufficient_sample"
                 row["fit_note"] = (
-                    f"{len(group)} lifetimes, fewer than var sbg_min_sample_size = "
+                    f"{sample_size} lifetimes, fewer than var sbg_min_sample_size = "
                     f"{min_sample_size}: not fitted"
                 )
                 rows.append(row)
@@ -104,7 +139,9 @@ def fit_groups(
     return pd.DataFrame(rows, columns=list(FIT_COLUMNS)).astype(FIT_COLUMNS)
 
 
-def _usable_fits(fits: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float, float]]:
+def _usable_fits(fits: Any) -> dict[tuple[str, str], tuple[float, float, float]]:
+    if not isinstance(fits, pd.DataFrame):  # a relation of kpi_ltv_sbg_fits: six rows
+        fits = frames.to_pandas(frames.lazy(fits))
     out = {}
     for row in fits.itertuples(index=False):
         if bool(row.converged) and pd.notna(row.alpha) and pd.notna(row.beta):
@@ -116,19 +153,21 @@ def _usable_fits(fits: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float
     return out
 
 
-def kaplan_meier(renewals, churned, periods: int) -> pd.DataFrame:
+def kaplan_meier(renewals, churned, periods: int, weights=None) -> pd.DataFrame:
     """Observed survival by period t = 0..periods (discrete Kaplan-Meier with censoring).
 
     At risk at t: lifetimes known to reach renewal decision t (churned with n + 1 >= t, censored
     with n >= t); churned at t: churned lifetimes with n + 1 = t (T = t). observed_survival(t)
     = prod_{k <= t} (1 - churned_k / at_risk_k), NULL once nobody is at risk.
+    ``weights[i]`` (whole numbers, default 1 each): how many lifetimes row i stands for.
     """
     n = np.asarray(renewals, dtype=int)
     c = np.asarray(churned, dtype=bool)
+    w = np.ones(len(n), dtype=int) if weights is None else np.asarray(weights, dtype=int)
     t = np.arange(periods + 1)
-    at_risk = np.array([np.sum(c & (n + 1 >= k)) + np.sum(~c & (n >= k)) for k in t])
-    at_risk[0] = len(n)
-    churned_at = np.array([np.sum(c & (n + 1 == k)) for k in t])
+    at_risk = np.array([np.sum(w[c & (n + 1 >= k)]) + np.sum(w[~c & (n >= k)]) for k in t])
+    at_risk[0] = np.sum(w)
+    churned_at = np.array([np.sum(w[c & (n + 1 == k)]) for k in t])
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = np.where(at_risk > 0, churned_at / np.maximum(at_risk, 1), np.nan)
     hazard[0] = 0.0
@@ -145,17 +184,18 @@ def kaplan_meier(renewals, churned, periods: int) -> pd.DataFrame:
     )
 
 
-def survival_curves(
-    lifetimes: pd.DataFrame, fits: pd.DataFrame, periods: dict[str, int]
-) -> pd.DataFrame:
+def survival_curves(lifetimes: Any, fits: Any, periods: dict[str, int]) -> pd.DataFrame:
     """One row per fit group and period 0..periods[interval]: projected and observed survival."""
     usable = _usable_fits(fits)
-    frames = []
+    counts = lifetime_counts(lifetimes)
+    curves = []
     for interval in INTERVALS:
         horizon = int(periods[interval])
         for segment in SEGMENTS:
-            group = _group(lifetimes, interval, segment)
-            frame = kaplan_meier(group["renewals"], group["is_churned"].astype(bool), horizon)
+            group = _group(counts, interval, segment)
+            frame = kaplan_meier(
+                group["renewals"], group["is_churned"], horizon, weights=group["lifetimes"]
+            )
             t = frame["period"].to_numpy()
             if (interval, segment) in usable:
                 alpha, beta, _ = usable[(interval, segment)]
@@ -176,8 +216,8 @@ def survival_curves(
             frame.insert(0, "segment", segment)
             frame.insert(0, "billing_interval", interval)
             frame["has_fit"] = (interval, segment) in usable
-            frames.append(frame)
-    out = pd.concat(frames, ignore_index=True)
+            curves.append(frame)
+    out = pd.concat(curves, ignore_index=True)
     floats = [
         "observed_survival",
         "observed_retention_rate",
@@ -211,9 +251,50 @@ ACCOUNT_COLUMNS = {
 }
 
 
-def account_ltv(
-    lifetimes: pd.DataFrame, revenue: pd.DataFrame, fits: pd.DataFrame, gross_margin: float
-) -> pd.DataFrame:
+def _account_inputs(lifetimes: Any, revenue: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lifetimes account_ltv reads and the revenue per account, as pandas.
+
+    Only the active lifetimes and, for an account without any, its latest lifetime (greatest
+    started_at, then lifetime_id) leave the engine: one row per account, a few more for
+    accounts with an active monthly and an active annual lifetime.
+    """
+    text = ["lifetime_id", "account_id", "segment", "billing_interval", "end_state"]
+    rows = frames.lazy(lifetimes, dates=("started_at",)).select(
+        *(nw.col(c).cast(nw.String) for c in text),
+        nw.col("started_at"),
+        nw.col("renewals").cast(nw.Int64),
+        nw.col("period_amount_reporting").cast(nw.Float64),
+    )
+    is_active = nw.col("end_state") == "active"
+    inactive = (
+        rows.with_columns(is_active.cast(nw.Int64).alias("is_active"))
+        .group_by("account_id")
+        .agg(nw.col("is_active").sum(), nw.col("started_at").max())
+        .filter(nw.col("is_active") == 0)
+        .select("account_id", "started_at")
+    )
+    latest = rows.join(inactive, on=["account_id", "started_at"])
+    latest = latest.join(
+        latest.group_by("account_id").agg(nw.col("lifetime_id").max()),
+        on=["account_id", "lifetime_id"],
+    )
+    lifetime_rows = frames.to_pandas(
+        nw.concat([rows.filter(is_active), latest.select(rows.columns)])
+    )
+    revenue = (
+        frames.lazy(revenue)
+        .select(
+            nw.col("account_id").cast(nw.String),
+            nw.col("paid_invoices").cast(nw.Int64),
+            nw.col("revenue_to_date").cast(nw.Float64),
+            nw.col("ltv_historical").cast(nw.Float64),
+        )
+        .pipe(frames.to_pandas)
+    )
+    return lifetime_rows, revenue
+
+
+def account_ltv(lifetimes: Any, revenue: Any, fits: Any, gross_margin: float) -> pd.DataFrame:
     """One row per account with a paid subscription lifetime.
 
     ltv_predicted = ARPA x gross_margin x DERL(d | alpha, beta, renewals) summed over the
@@ -222,6 +303,7 @@ def account_ltv(
     period amount is unknown (unknown currency).
     """
     usable = _usable_fits(fits)
+    lifetimes, revenue = _account_inputs(lifetimes, revenue)
     revenue = revenue.set_index("account_id") if len(revenue) else revenue
     rows = []
     ordered = lifetimes.sort_values(["account_id", "started_at", "lifetime_id"])

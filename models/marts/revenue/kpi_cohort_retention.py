@@ -1,7 +1,9 @@
 """Cohort retention (catalog section G): thin wrapper around abm_warehouse.cohorts.
 
 Cohort = month of the account's first MRR > 0 (first paid subscription month); the maths and
-its tests live in the package (src/abm_warehouse/cohorts.py, pytests/test_cohorts.py).
+its tests live in the package (src/abm_warehouse/cohorts.py, pytests/test_cohorts.py). The
+relation is handed over as is: the account-month work runs in the engine (narwhals,
+src/abm_warehouse/frames.py), only per-cohort aggregates reach pandas.
 """
 
 from abm_warehouse.cohorts import cohort_retention
@@ -10,5 +12,4 @@ from abm_warehouse.cohorts import cohort_retention
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of_date = dbt.config.get("meta")["as_of_date"]
-    account_months = dbt.ref("fct_mrr_movements").df()
-    return cohort_retention(account_months, as_of_date, mrr_column="ending_mrr")
+    return cohort_retention(dbt.ref("fct_mrr_movements"), as_of_date, mrr_column="ending_mrr")

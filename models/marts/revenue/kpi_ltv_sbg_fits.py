@@ -1,5 +1,6 @@
 """sBG fits per billing interval and segment (catalog G, ltv_predicted): the maths is in
-abm_warehouse.sbg, this model only groups the lifetimes of int_subscription_lifetimes."""
+abm_warehouse.sbg, this model only groups the lifetimes of int_subscription_lifetimes (counted
+in the engine through narwhals, src/abm_warehouse/frames.py)."""
 
 import pandas as pd
 
@@ -8,7 +9,7 @@ from abm_warehouse import ltv
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    lifetimes = dbt.ref("int_subscription_lifetimes").df()
+    lifetimes = dbt.ref("int_subscription_lifetimes")
     fits = ltv.fit_groups(
         lifetimes,
         min_sample_size=int(dbt.config.get("sbg_min_sample_size")),

@@ -1,5 +1,6 @@
 """Projected (sBG) and observed (Kaplan-Meier) survival per fit group and period (catalog G):
-the maths is in abm_warehouse.sbg, the assembly in abm_warehouse.ltv."""
+the maths is in abm_warehouse.sbg, the assembly in abm_warehouse.ltv (lifetimes counted per group
+in the engine through narwhals, src/abm_warehouse/frames.py)."""
 
 from abm_warehouse import ltv
 
@@ -11,5 +12,5 @@ def model(dbt, session):
         "year": int(dbt.config.get("periods_year")),
     }
     return ltv.survival_curves(
-        dbt.ref("int_subscription_lifetimes").df(), dbt.ref("kpi_ltv_sbg_fits").df(), periods
+        dbt.ref("int_subscription_lifetimes"), dbt.ref("kpi_ltv_sbg_fits"), periods
     )
