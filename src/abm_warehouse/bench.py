@@ -234,6 +234,22 @@ def slowest_nodes(run_results: dict, n: int = 10, kinds: tuple[str, ...] = ("mod
 # ---------------------------------------------------------------------------- floor
 
 
+def generated_rows(raw_dir: Path) -> dict[str, int]:
+    """Rows per table of a generated Parquet folder (from the files' metadata)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return {
+            f.stem: con.execute(
+                f"select sum(num_rows) from parquet_file_metadata('{f}')"
+            ).fetchone()[0]
+            for f in sorted(raw_dir.glob("*.parquet"))
+        }
+    finally:
+        con.close()
+
+
 def raw_file(raw_dir: Path, table: str) -> str:
     parquet = raw_dir / f"{table}.parquet"
     if parquet.exists():
@@ -447,7 +463,7 @@ def bench_scale(
         )
         out["generate_s"] = round(time.monotonic() - started, 2)
     else:
-        summary = {"rows": {}}
+        summary = {"rows": generated_rows(raw)}
         out["generate_s"] = None  # reused
     rows = summary.get("rows", {})
     out["raw_rows"] = rows
