@@ -95,6 +95,7 @@ def test_results_have_the_issue_keys_and_the_report_a_chart(tmp_path):
     assert set(bench.RESULT_KEYS) <= set(loaded)
     report = (tmp_path / "report.md").read_text()
     assert "smoke run" in report and "█" in report and "fct_x" in report
+    assert "| 4× data ≤ 4.5× time | 3.0 | met |" in report
 
 
 def test_scaling_ratio_is_null_without_a_4x_pair():
@@ -113,6 +114,22 @@ def test_rss_poller_sees_a_child_process_memory():
         proc.wait()
     assert poller.samples > 1
     assert poller.peak_mb >= 80
+
+
+def test_targets_are_judged_against_the_issue_bounds():
+    results = {
+        "ratio_full_to_floor": 2.0,  # on the bound: met
+        "peak_rss_mb": 5000.0,  # above 4 GiB: missed
+        "incremental_share": None,  # not measured
+        "scaling_4x_ratio": 4.51,  # just above 4.5: missed
+    }
+    status = {v["key"]: v["status"] for v in bench.verdicts(results)}
+    assert status == {
+        "ratio_full_to_floor": "met",
+        "peak_rss_mb": "missed",
+        "incremental_share": "not measured",
+        "scaling_4x_ratio": "missed",
+    }
 
 
 def test_node_phases():
