@@ -56,9 +56,24 @@ sample: venv
 	$(BIN)/abm-warehouse contract --write
 
 # ---------------------------------------------------------------- tests
-test: venv lint-python pytest parse kpi-coverage dbt-build-test lint-sql docs lint-project gx semantic-test \
+# Two lanes side by side on the machine's cores: the Python lane (ruff, pytest; the tests that
+# run dbt use their own databases and target paths) and the dbt lane (strict parse, KPI
+# coverage, the test warehouse and every check on it, in order). Each lane's output is printed
+# when it ends. `make test-python-lane` / `make test-dbt-lane` run one of them.
+PYTHON_LANE := lint-python pytest
+DBT_LANE    := parse kpi-coverage dbt-build-test lint-sql docs lint-project gx semantic-test \
 	bench-floor-test
+.PHONY: test-python-lane test-dbt-lane
+
+test: venv
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-python-lane test-dbt-lane
 	@echo "make test: all checks passed"
+
+test-python-lane: venv
+	@for step in $(PYTHON_LANE); do $(MAKE) --no-print-directory $$step; done
+
+test-dbt-lane: venv
+	@for step in $(DBT_LANE); do $(MAKE) --no-print-directory $$step; done
 
 lint: lint-python lint-sql
 
