@@ -231,6 +231,7 @@ test-spark: venv-spark
 	rm -rf $(SPARK_DIR) && mkdir -p $(SPARK_DIR)
 	@echo "test-spark: Python models are disabled on the spark target (dbt-spark runs Python models only on Databricks)"
 	start=$$SECONDS; \
-	ABM_TARGET=spark ABM_SPARK_DIR=$(abspath $(SPARK_DIR)) $(SPARK_BIN)/dbt build $(DBT_FLAGS) \
+	ABM_TARGET=spark ABM_SPARK_DIR=$(abspath $(SPARK_DIR)) SPARK_LOCAL_IP=127.0.0.1 \
+		$(SPARK_BIN)/dbt build $(DBT_FLAGS) \
 		--target-path $(SPARK_TARGET_PATH) $(STRICT_PARSE); \
 	echo "test-spark: dbt build on Spark took $$((SECONDS - start)) s"
