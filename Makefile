@@ -210,7 +210,7 @@ test-bi: venv bi-venv chromium
 # `make test-spark` builds seeds, every SQL model and every data and unit test in a fresh
 # local metastore (SPARK_DIR). Python models are disabled on Spark (dbt-spark runs them only
 # on Databricks). Status and remaining work: docs/spark_status.md.
-.PHONY: venv-spark test-spark
+.PHONY: venv-spark test-spark spark-sql-check
 SPARK_VENV ?= .venv-spark
 SPARK_BIN  := $(SPARK_VENV)/bin
 SPARK_DIR  ?= target/spark
@@ -233,5 +233,12 @@ test-spark: venv-spark
 	start=$$SECONDS; \
 	ABM_TARGET=spark ABM_SPARK_DIR=$(abspath $(SPARK_DIR)) SPARK_LOCAL_IP=127.0.0.1 \
 		$(SPARK_BIN)/dbt build $(DBT_FLAGS) \
-		--target-path $(SPARK_TARGET_PATH) $(STRICT_PARSE); \
+		--target-path $(SPARK_TARGET_PATH) --log-path $(SPARK_TARGET_PATH)/logs $(STRICT_PARSE); \
 	echo "test-spark: dbt build on Spark took $$((SECONDS - start)) s"
+
+# Compile every model and test on the spark target and give the SQL to Spark's parser and
+# function registry (empty raw tables, nothing is built): a quick check for DuckDB-only SQL.
+spark-sql-check: venv-spark
+	rm -rf target/spark-sql-check && mkdir -p target/spark-sql-check
+	ABM_TARGET=spark ABM_SPARK_DIR=$(abspath target/spark-sql-check) SPARK_LOCAL_IP=127.0.0.1 \
+		$(SPARK_BIN)/python -m abm_warehouse.spark_sql_check
