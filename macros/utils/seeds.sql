@@ -1,8 +1,9 @@
 {#- Spark: load a seed with one statement through Spark's own CSV reader, instead of dbt-spark's
     row-by-row `insert ... values` batches (which render every value into the SQL text and are
-    slow to parse for the committed sample's ~245k rows). Empty fields are NULL, as with dbt's
-    CSV reader. The path is the seed file relative to the project directory (dbt runs the
-    session in-process, so that is Spark's working directory). -#}
+    slow to parse for the committed sample's ~245k rows). Like dbt's CSV reader (agate), an
+    empty field or the text `null` (any case, blanks around it) is NULL. The path is the seed
+    file relative to the project directory (dbt runs the session in-process, so that is
+    Spark's working directory). -#}
 {% macro spark__load_csv_rows(model, agate_table) %}
     {%- set column_override = model['config'].get('column_types', {}) -%}
     {%- set path = model['root_path'] ~ '/' ~ model['original_file_path'] -%}
@@ -19,7 +20,10 @@
         {%- for col_name in agate_table.column_names %}
             {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
             {%- set type = column_override.get(col_name, inferred_type) %}
-            cast(`{{ col_name }}` as {{ type }}){%- if not loop.last %},{% endif %}
+            cast(
+                case when lower(trim(`{{ col_name }}`)) in ('', 'null') then null else `{{ col_name }}` end
+                as {{ type }}
+            ) as `{{ col_name }}`{%- if not loop.last %},{% endif %}
         {%- endfor %}
         from {{ view }}
     {%- endset -%}
