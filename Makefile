@@ -230,11 +230,12 @@ test-spark: venv-spark
 	@command -v java >/dev/null || { echo "test-spark needs Java 17 (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
 	rm -rf $(SPARK_DIR) && mkdir -p $(SPARK_DIR)
 	@echo "test-spark: Python models are disabled on the spark target (dbt-spark runs Python models only on Databricks)"
-	start=$$SECONDS; \
+	start=$$SECONDS; rc=0; \
 	ABM_TARGET=spark ABM_SPARK_DIR=$(abspath $(SPARK_DIR)) SPARK_LOCAL_IP=127.0.0.1 \
 		$(SPARK_BIN)/dbt build $(DBT_FLAGS) \
-		--target-path $(SPARK_TARGET_PATH) --log-path $(SPARK_TARGET_PATH)/logs $(STRICT_PARSE); \
-	echo "test-spark: dbt build on Spark took $$((SECONDS - start)) s"
+		--target-path $(SPARK_TARGET_PATH) --log-path $(SPARK_TARGET_PATH)/logs $(STRICT_PARSE) || rc=$$?; \
+	echo "test-spark: dbt build on Spark took $$((SECONDS - start)) s (exit $$rc)"; \
+	exit $$rc
 
 # Compile every model and test on the spark target and give the SQL to Spark's parser and
 # function registry (empty raw tables, nothing is built): a quick check for DuckDB-only SQL.
