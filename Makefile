@@ -243,3 +243,14 @@ spark-sql-check: venv-spark
 	rm -rf target/spark-sql-check && mkdir -p target/spark-sql-check
 	ABM_TARGET=spark ABM_SPARK_DIR=$(abspath target/spark-sql-check) SPARK_LOCAL_IP=127.0.0.1 \
 		$(SPARK_BIN)/python -m abm_warehouse.spark_sql_check
+
+# ---------------------------------------------------------------- benchmark (issue 10)
+# Not part of `make test`: generates data at each scale (Parquet), builds the warehouse from it,
+# times the phases, peak memory, the floor (benchmarks/floor.sql) and a one-more-day refresh,
+# and writes benchmarks/results.json and benchmarks/report.md. Data and builds: target/bench.
+#   make bench BENCH_SCALES="1 4" BENCH_FLAGS="--event-multiplier 14 --memory-limit 4GB"
+.PHONY: bench
+BENCH_SCALES ?= 1 4
+BENCH_FLAGS ?=
+bench: venv
+	$(BIN)/abm-warehouse bench --scales $(BENCH_SCALES) --work target/bench --out benchmarks $(BENCH_FLAGS)

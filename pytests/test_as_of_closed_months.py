@@ -146,7 +146,42 @@ def builds(project_root, dbt_bin, tmp_path_factory):
     return {"late": dbs[late], "early": dbs[early], "early_month": early_month, "models": models}
 
 
+# Long KPI tables (kpi_monthly, kpi_rollups): one row per KPI of a source mart. A row is closed
+# when its source mart's row is: by period grain, with the cohort window for funnel cohorts and
+# the months since start for cohort retention; the to-date columns above are left out as KPIs.
+LONG_KPI_TABLES = {"kpi_monthly", "kpi_rollups"}
+
+
+def _long_filter(table: str, early_month: dt.date) -> str:
+    month = f"date '{early_month.isoformat()}'"
+    cohort_closed = f"date '{_month_shift(early_month, -COHORT_WINDOW_MONTHS).isoformat()}'"
+    to_date = ", ".join(
+        f"'{source}.{column}'" for source, columns in AS_OF_COLUMNS.items() for column in columns
+    )
+    # the month a row's data runs to (exclusive): period end, plus k months for cohort retention
+    since_start = (
+        "case when source_model = 'kpi_cohort_retention' "
+        "then cast(dimension_value as integer) else 0 end"
+    )
+    if table == "kpi_monthly":
+        length = "case period_grain when 'quarter' then 3 else 1 end"
+        cohort = "period_grain = 'cohort_month'"
+    else:
+        length = "case period_grain when 'year' then 12 else 3 end"
+        cohort = "source_period_grain = 'cohort_month'"
+    limit = (
+        f"case when {cohort} and source_model <> 'kpi_cohort_retention' "
+        f"then {cohort_closed} else {month} end"
+    )
+    return (
+        f"source_model || '.' || kpi_name not in ({to_date}) "
+        f"and period_start + to_months({length} + {since_start}) <= {limit}"
+    )
+
+
 def _closed_filter(table: str, columns: list[str], early_month: dt.date) -> str:
+    if table in LONG_KPI_TABLES:
+        return _long_filter(table, early_month)
     month = f"date '{early_month.isoformat()}'"
     column = next((c for c in PERIOD_COLUMNS if c in columns), None)
     assert column, f"{table}: no period column ({', '.join(PERIOD_COLUMNS)}); classify it"

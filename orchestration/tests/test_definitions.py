@@ -56,12 +56,13 @@ def manifest(location) -> dict:
     return json.loads(location.dbt_project.manifest_path.read_text())
 
 
-def test_definitions_load_and_every_model_and_seed_is_an_asset(location):
+def test_definitions_load_and_every_model_seed_and_snapshot_is_an_asset(location):
     Definitions.validate_loadable(location.defs)
     nodes = [
         n
         for n in manifest(location)["nodes"].values()
-        if n["resource_type"] in ("model", "seed") and n["config"]["materialized"] != "ephemeral"
+        if n["resource_type"] in ("model", "seed", "snapshot")
+        and n["config"]["materialized"] != "ephemeral"
     ]
     asset_keys = set(location.abm_warehouse_dbt.keys)
     assert len(asset_keys) == len(nodes) > 50

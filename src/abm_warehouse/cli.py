@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "run the Great Expectations suites of the marts and build Data Docs",
     ),
     "sql": ("abm_warehouse.sql_shell", "query the warehouse read-only (the project's DuckDB CLI)"),
+    "bench": (
+        "abm_warehouse.bench",
+        "benchmark: build at given scales, time phases, memory, the floor, incremental refresh",
+    ),
 }
 
 

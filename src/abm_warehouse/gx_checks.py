@@ -229,6 +229,7 @@ SIGNED_KPI_COLUMNS = {
     "nps",
     "nps_numerator",
     "social_follower_growth",
+    "amount_change",  # kpi_pipeline_monthly: net change of amounts staying in the pipeline
     "marketing_roi",
     "net_change_mrr",
     "log_likelihood",  # kpi_ltv_sbg_fits: a log-likelihood is <= 0

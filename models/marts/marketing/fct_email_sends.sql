@@ -1,11 +1,10 @@
--- One row per send (e-mail campaign × recipient) with what happened to it. Every event counts
--- for its send whatever day it arrives (late opens count); duplicate event ids were removed in
--- staging. A click counts as an open (image blocking hides opens).
+-- One row per send (e-mail campaign × recipient) with what happened to it: the send's events
+-- (int_email_send_events, incremental by arrival) with its campaign and recipient person.
 
-with events as (
+with sends as (
 
-    select * from {{ ref('stg_marketing_automation__email_events') }}
-    where recipient is not null
+    select * from {{ ref('int_email_send_events') }}
+    where n_events > 0
 
 ),
 
@@ -18,30 +17,6 @@ campaigns as (
 persons as (
 
     select * from {{ ref('int_persons') }}
-
-),
-
-sends as (
-
-    select
-        email_campaign_id,
-        recipient,
-        max(case when email_event_type = 'SENT' then 1 else 0 end) = 1 as is_sent,
-        max(case when email_event_type = 'BOUNCE' then 1 else 0 end) = 1 as is_bounced,
-        max(case when email_event_type in ('OPEN', 'CLICK') then 1 else 0 end) = 1 as is_opened,
-        max(case when email_event_type = 'CLICK' then 1 else 0 end) = 1 as is_clicked,
-        max(case when email_event_type = 'UNSUBSCRIBE' then 1 else 0 end) = 1
-            as is_unsubscribed,
-        max(case when email_event_type = 'SPAMREPORT' then 1 else 0 end) = 1 as is_spam_reported,
-        sum(case when email_event_type = 'OPEN' then 1 else 0 end) as n_opens,
-        sum(case when email_event_type = 'CLICK' then 1 else 0 end) as n_clicks,
-        min(case when email_event_type = 'SENT' then occurred_at end) as sent_event_at,
-        min(case when email_event_type in ('OPEN', 'CLICK') then occurred_at end)
-            as first_opened_at,
-        min(case when email_event_type = 'CLICK' then occurred_at end) as first_clicked_at,
-        min(case when email_event_type = 'UNSUBSCRIBE' then occurred_at end) as unsubscribed_at
-    from events
-    group by email_campaign_id, recipient
 
 ),
 

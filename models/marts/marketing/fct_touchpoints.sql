@@ -42,10 +42,11 @@ submissions as (
 
 ),
 
-email_events as (
+email_sends as (
 
-    select * from {{ ref('stg_marketing_automation__email_events') }}
-    where email_event_type = 'CLICK' and recipient is not null
+    -- sends with a click (int_email_send_events: every event of the send, incremental)
+    select * from {{ ref('int_email_send_events') }}
+    where is_clicked
 
 ),
 
@@ -122,20 +123,19 @@ form_fills as (
 email_clicks as (
 
     select
-        'email_send:' || email_events.email_campaign_id || ':' || email_events.recipient
+        'email_send:' || email_sends.email_campaign_id || ':' || email_sends.recipient
             as touch_key,
         'email_click' as touch_type,
-        min(email_events.occurred_at) as touched_at,
+        email_sends.first_clicked_at as touched_at,
         persons.person_id,
         cast(null as {{ dbt.type_string() }}) as touch_account_id,
-        max(email_campaigns.campaign_id) as campaign_id,
+        email_campaigns.campaign_id,
         'email' as channel
-    from email_events
+    from email_sends
     inner join persons
-        on {{ dbt.hash('email_events.recipient') }} = persons.person_id
+        on {{ dbt.hash('email_sends.recipient') }} = persons.person_id
     left join email_campaigns
-        on email_events.email_campaign_id = email_campaigns.email_campaign_id
-    group by email_events.email_campaign_id, email_events.recipient, persons.person_id
+        on email_sends.email_campaign_id = email_campaigns.email_campaign_id
 
 ),
 

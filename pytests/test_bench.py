@@ -1,0 +1,222 @@
+"""The benchmark harness (abm_warehouse.bench, issue 10), the cheap parts.
+
+- the floor (benchmarks/floor.sql, straight from the raw files) computes the same numbers as
+  the warehouse's kpi_ marts on the committed sample, or the full-build / floor ratio lies;
+- results.json has the issue's keys and report.md a chart;
+- the RSS poller sees the memory of a child process; dbt nodes map to the right phases;
+- "one more day" appends shifted copies of the as-of day's events.
+
+The floor check builds the five KPI marts and their parents from the sample (as own extracts)
+into a temporary database; set ABM_BENCH_TEST_WAREHOUSE to reuse such a warehouse instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from abm_warehouse import bench
+
+KPI_MODELS = (
+    "kpi_web_channels_monthly",
+    "kpi_email_monthly",
+    "kpi_funnel_monthly",
+    "kpi_sales_monthly",
+    "kpi_revenue_retention_monthly",
+)
+
+
+@pytest.fixture(scope="module")
+def sample_warehouse(project_root, dbt_bin, tmp_path_factory) -> Path:
+    reuse = os.environ.get("ABM_BENCH_TEST_WAREHOUSE")
+    if reuse:
+        return Path(reuse)
+    db = tmp_path_factory.mktemp("bench") / "wh.duckdb"
+    env = dict(
+        os.environ,
+        ABM_WAREHOUSE_PATH=str(db),
+        ABM_RAW_EXTRACTS_PATH=str(project_root / "seeds" / "raw_sample"),
+    )
+    result = subprocess.run(
+        [
+            dbt_bin,
+            "build",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(db.parent / "target"),
+            "--log-path",
+            str(db.parent / "logs"),
+            "--exclude",
+            "tag:raw_sample",
+            "--resource-type",
+            "model",
+            "seed",
+            "snapshot",
+            "--select",
+            *(f"+{m}" for m in KPI_MODELS),
+        ],
+        cwd=project_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    return db
+
+
+def test_floor_equals_the_kpi_marts_on_the_sample(project_root, sample_warehouse):
+    floor, seconds = bench.run_floor(project_root / "seeds" / "raw_sample")
+    marts = bench.mart_rows(sample_warehouse)
+    assert {r[0] for r in floor} == set(bench.MART_KPIS)
+    assert {r[0] for r in marts} == set(bench.MART_KPIS)
+    assert bench.compare_kpis(floor, marts) == []
+    # not vacuous: every KPI has months with data, and a changed number is caught
+    for kpi in bench.MART_KPIS:
+        assert any(r[3] for r in floor if r[0] == kpi), kpi
+    changed = [(k, m, d, v + 1 if k == "won_deals" else v) for k, m, d, v in floor]
+    assert {d["kpi"] for d in bench.compare_kpis(changed, marts)} == {"won_deals"}
+    assert seconds >= 0
+
+
+def test_compare_treats_missing_cells_as_zero_or_null():
+    month = date(2026, 1, 1)
+    floor = [("sessions", month, "email", 3.0)]
+    marts = [
+        ("sessions", month, "email", 3),
+        ("sessions", month, "direct", 0),
+        ("win_rate", month, "all", None),
+    ]
+    assert bench.compare_kpis(floor, marts) == []
+    assert bench.compare_kpis(floor, [("sessions", month, "email", 4)])
+
+
+def _run(scale: float, build: float, floor: float, multiplier: int = 1) -> dict:
+    return {
+        "scale": scale,
+        "event_multiplier": multiplier,
+        "events": 1000,
+        "full_build_s": build,
+        "floor_s": floor,
+        "ratio_full_to_floor": round(build / floor, 1),
+        "peak_rss_mb": 512.0,
+        "incremental_s": build / 2,
+        "incremental_share": 0.5,
+        "phases": {"load": {"nodes": 3, "node_seconds": 1.5, "wall_span_s": 1.0}},
+        "slowest_models": [{"node": "abm_warehouse.fct_x", "seconds": 1.2, "status": "success"}],
+    }
+
+
+def test_results_have_the_issue_keys_and_the_report_a_chart(tmp_path):
+    results = bench.summarize([_run(4, 90.0, 3.0), _run(1, 30.0, 1.0)])
+    assert set(bench.RESULT_KEYS) <= set(results)
+    assert results["scale"] == 4  # the headline is the largest scale
+    assert results["full_build_s"] == 90.0
+    assert results["scaling_4x_ratio"] == 3.0
+    assert results["machine"]["cpus"] >= 1
+    bench.write_results(results, tmp_path, "smoke run")
+    loaded = json.loads((tmp_path / "results.json").read_text())
+    assert set(bench.RESULT_KEYS) <= set(loaded)
+    report = (tmp_path / "report.md").read_text()
+    assert "smoke run" in report and "█" in report and "fct_x" in report
+
+
+def test_scaling_ratio_is_null_without_a_4x_pair():
+    assert bench.summarize([_run(1, 30.0, 1.0), _run(2, 50.0, 2.0)])["scaling_4x_ratio"] is None
+    # 0.3 x 4 is 1.2000000000000002 in floating point: still a 4x pair
+    assert bench.summarize([_run(0.3, 30.0, 1.0), _run(1.2, 60.0, 2.0)])["scaling_4x_ratio"] == 2.0
+
+
+def test_rss_poller_sees_a_child_process_memory():
+    # a shell whose child holds ~80 MB: the tree's peak must include it
+    code = (
+        "import time; x = bytearray(80 * 2**20); x[::4096] = b'1' * len(x[::4096]); time.sleep(1)"
+    )
+    proc = subprocess.Popen(["/bin/sh", "-c", f'"{sys.executable}" -c "{code}"; true'])
+    with bench.RssPoller(proc.pid, interval=0.05) as poller:
+        proc.wait()
+    assert poller.samples > 1
+    assert poller.peak_mb >= 80
+
+
+def test_node_phases():
+    def node(kind, path="", name="x", language="sql"):
+        return {
+            "resource_type": kind,
+            "original_file_path": path,
+            "name": name,
+            "language": language,
+        }
+
+    assert bench.node_phase(node("seed")) == "load"
+    assert bench.node_phase(node("model", "models/staging/web/base/b.sql", "base_web")) == "load"
+    assert bench.node_phase(node("model", "models/staging/web/s.sql", "stg_web")) == "staging"
+    assert bench.node_phase(node("model", "models/intermediate/x/i.sql")) == "intermediate"
+    assert bench.node_phase(node("model", "models/marts/x/k.sql")) == "marts"
+    assert bench.node_phase(node("model", "models/marts/x/p.py", language="python")) == "python"
+    assert bench.node_phase(node("test")) == "tests"
+    assert bench.node_phase(node("unit_test")) == "tests"
+    assert bench.node_phase(node("snapshot")) == "snapshots"
+
+
+def test_phase_timings_from_run_results():
+    manifest = {
+        "nodes": {
+            "model.p.base_a": {
+                "resource_type": "model",
+                "name": "base_a",
+                "original_file_path": "models/staging/a/base/base_a.sql",
+            },
+            "model.p.kpi_a": {
+                "resource_type": "model",
+                "name": "kpi_a",
+                "original_file_path": "models/marts/a/kpi_a.sql",
+            },
+        }
+    }
+
+    def result(uid, start, end, seconds):
+        timing = [{"name": "execute", "started_at": start, "completed_at": end}]
+        return {"unique_id": uid, "execution_time": seconds, "timing": timing, "status": "success"}
+
+    run_results = {
+        "results": [
+            result("model.p.base_a", "2026-01-01T00:00:00Z", "2026-01-01T00:00:02Z", 2.0),
+            result("model.p.kpi_a", "2026-01-01T00:00:02Z", "2026-01-01T00:00:05Z", 3.0),
+        ]
+    }
+    phases = bench.phase_timings(run_results, manifest)
+    assert phases == {
+        "load": {"nodes": 1, "node_seconds": 2.0, "wall_span_s": 2.0},
+        "marts": {"nodes": 1, "node_seconds": 3.0, "wall_span_s": 3.0},
+    }
+    assert bench.slowest_nodes(run_results, 1) == [
+        {"node": "kpi_a", "seconds": 3.0, "status": "success"}
+    ]
+
+
+def test_one_more_day_appends_the_as_of_day_shifted(project_root, tmp_path):
+    raw = project_root / "seeds" / "raw_sample"
+    added = bench.append_one_day(raw, tmp_path, bench.DEFAULT_AS_OF)
+    assert added["web_event"] > 0 and added["email_event"] > 0
+    con = duckdb.connect()
+    for table, (id_col, ts) in bench.EVENT_TABLES.items():
+        before = con.execute(f"select count(*) from {bench.raw_file(raw, table)}").fetchone()[0]
+        new = bench.raw_file(tmp_path, table)
+        after, next_day, ids = con.execute(
+            f"select count(*), count(*) filter (where substr({ts}, 1, 10) = '2026-07-01'), "
+            f"count(distinct {id_col}) filter (where {id_col} like '%-d1') from {new}"
+        ).fetchone()
+        assert after == before + added[table]
+        # new ids; the day's defects (duplicate re-extracts, blank ids) are copied as they are
+        assert next_day >= added[table] and 0.9 * added[table] <= ids <= added[table]
+    # the other tables are copied unchanged
+    assert (tmp_path / "account.csv").read_bytes() == (raw / "account.csv").read_bytes()

@@ -1,0 +1,732 @@
+"""Benchmark the warehouse build against the bare-DuckDB floor (issue 10).
+
+``abm-warehouse bench --scales 0.25 1 --out benchmarks`` does, per scale: generate the raw
+extracts as Parquet, build the warehouse from them (``dbt build`` with ABM_RAW_EXTRACTS_PATH),
+time every phase (load, staging, intermediate, marts, Python models, snapshots, tests) from
+run_results.json, poll the peak RSS of the dbt process tree, list the slowest models, time
+``benchmarks/floor.sql`` (the headline KPIs straight from the same files, one DuckDB query),
+then append one more day of web and e-mail events and time ``abm-warehouse refresh`` on a
+copy (the data ends the day before the as-of date; the new day is the as-of day). Writes
+``<out>/results.json`` and ``<out>/report.md``; not part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+# Keys results.json always has (issue 10); values may be null when not measured.
+RESULT_KEYS = (
+    "ratio_full_to_floor",
+    "full_build_s",
+    "floor_s",
+    "peak_rss_mb",
+    "incremental_share",
+    "scaling_4x_ratio",
+    "scale",
+    "machine",
+)
+SKIP_GX_MAIN = (
+    "import sys; from abm_warehouse import cli; cli.COMMANDS.pop('gx', None); "
+    "sys.exit(cli.main(sys.argv[1:]))"
+)
+PHASES = ("load", "staging", "intermediate", "marts", "python", "snapshots", "tests", "other")
+FLOOR_SQL = "benchmarks/floor.sql"
+DEFAULT_AS_OF = date(2026, 6, 30)  # the warehouse's as_of_date (dbt_project.yml)
+# Benchmark data ends the day before the as-of date, so "one more day" (the refresh's new day)
+# is the as-of day itself: the refresh keeps the project's as_of_date and stays in the month.
+DATA_AS_OF = DEFAULT_AS_OF - timedelta(days=1)
+# The event tables "one more day" is appended to: (id column, event timestamp column).
+EVENT_TABLES = {"web_event": ("event_id", "occurred_at"), "email_event": ("id", "created")}
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+# ---------------------------------------------------------------------------- memory
+
+
+def _tree_pids(root: int) -> list[int]:
+    """``root`` and every descendant, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the command may contain spaces and parentheses: fields follow the last ')'
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(children.get(pid, []))
+    return pids
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of one process (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_bytes(root: int) -> int:
+    return sum(rss_bytes(p) for p in _tree_pids(root))
+
+
+class RssPoller:
+    """Poll the summed RSS of a process tree in a thread; ``peak_bytes`` is the maximum seen."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        self.pid = pid
+        self.interval = interval
+        self.peak_bytes = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(self.pid))
+            self.samples += 1
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self) -> RssPoller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak_bytes / 2**20, 1)
+
+
+def run_measured(cmd: Sequence[str], env: dict, cwd: Path, log: Path) -> dict:
+    """Run ``cmd``; wall seconds, exit code and peak RSS (MB) of its process tree."""
+    started = time.monotonic()
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            with RssPoller(proc.pid) as poller:
+                code = proc.wait()
+        except BaseException:  # interrupted: do not leave the child running
+            proc.terminate()
+            proc.wait()
+            raise
+    return {
+        "seconds": round(time.monotonic() - started, 2),
+        "returncode": code,
+        "peak_rss_mb": poller.peak_mb,
+    }
+
+
+# ---------------------------------------------------------------------------- dbt phases
+
+
+def node_phase(node: dict) -> str:
+    """Benchmark phase of a manifest node (model, seed, snapshot, test)."""
+    kind = node.get("resource_type")
+    path = node.get("original_file_path", "")
+    if kind == "seed":
+        return "load"
+    if kind in ("test", "unit_test"):
+        return "tests"
+    if kind == "snapshot":
+        return "snapshots"
+    if kind != "model":
+        return "other"
+    if node.get("name", "").startswith("base_"):
+        return "load"  # the base_ tables read the raw files
+    if path.startswith("models/staging/"):
+        return "staging"
+    if path.startswith("models/intermediate/"):
+        return "intermediate"
+    if path.startswith("models/marts/"):
+        return "python" if node.get("language") == "python" else "marts"
+    return "other"
+
+
+def _node_span(result: dict) -> tuple[str | None, str | None]:
+    times = [t for t in result.get("timing", []) if t.get("started_at")]
+    if not times:
+        return None, None
+    return min(t["started_at"] for t in times), max(t["completed_at"] for t in times)
+
+
+def phase_timings(run_results: dict, manifest: dict) -> dict:
+    """Per phase: nodes, summed node seconds, and wall span (first start to last end).
+
+    dbt runs nodes of different phases side by side (threads), so spans overlap and the
+    summed node seconds exceed the wall time with more than one thread."""
+    from datetime import datetime
+
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    phases: dict[str, dict] = {}
+    for r in run_results["results"]:
+        node = nodes.get(r["unique_id"], {"resource_type": r["unique_id"].split(".")[0]})
+        p = phases.setdefault(
+            node_phase(node), {"nodes": 0, "node_seconds": 0.0, "start": None, "end": None}
+        )
+        p["nodes"] += 1
+        p["node_seconds"] += r.get("execution_time") or 0.0
+        start, end = _node_span(r)
+        if start:
+            p["start"] = min(p["start"] or start, start)
+            p["end"] = max(p["end"] or end, end)
+    out = {}
+    for name in PHASES:
+        if name not in phases:
+            continue
+        p = phases[name]
+        span = None
+        if p["start"]:
+            t0 = datetime.fromisoformat(p["start"].replace("Z", "+00:00"))
+            t1 = datetime.fromisoformat(p["end"].replace("Z", "+00:00"))
+            span = round((t1 - t0).total_seconds(), 2)
+        out[name] = {
+            "nodes": p["nodes"],
+            "node_seconds": round(p["node_seconds"], 2),
+            "wall_span_s": span,
+        }
+    return out
+
+
+def slowest_nodes(run_results: dict, n: int = 10, kinds: tuple[str, ...] = ("model",)) -> list:
+    rows = [
+        {
+            "node": r["unique_id"].split(".", 2)[-1],
+            "seconds": round(r.get("execution_time") or 0.0, 2),
+            "status": r.get("status"),
+        }
+        for r in run_results["results"]
+        if r["unique_id"].split(".")[0] in kinds
+    ]
+    return sorted(rows, key=lambda r: -r["seconds"])[:n]
+
+
+# ---------------------------------------------------------------------------- floor
+
+
+def raw_file(raw_dir: Path, table: str) -> str:
+    parquet = raw_dir / f"{table}.parquet"
+    if parquet.exists():
+        return f"read_parquet('{parquet}')"
+    return f"read_csv('{raw_dir / (table + '.csv')}', header = true, all_varchar = true)"
+
+
+def floor_sql(raw_dir: Path, as_of: date = DEFAULT_AS_OF, sql_file: Path | None = None) -> str:
+    """The floor query with its placeholders filled: {raw:<table>} (the extract file),
+    {seed:<name>} (a reference seed, e.g. channel_rules) and {as_of_date}."""
+    import re
+
+    text = (sql_file or project_root() / FLOOR_SQL).read_text(encoding="utf-8")
+    text = re.sub(r"\{raw:(\w+)\}", lambda m: raw_file(raw_dir, m.group(1)), text)
+    seeds = project_root() / "seeds" / "reference"
+    text = re.sub(
+        r"\{seed:(\w+)\}",
+        lambda m: f"read_csv('{seeds / (m.group(1) + '.csv')}', header = true)",
+        text,
+    )
+    return text.replace("{as_of_date}", as_of.isoformat())
+
+
+def run_floor(
+    raw_dir: Path, as_of: date = DEFAULT_AS_OF, memory_limit: str | None = None
+) -> tuple[list[tuple], float]:
+    """Run the floor in this process: rows (kpi, metric_month, dimension, value), seconds."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    if memory_limit:
+        con.execute(f"set memory_limit = '{memory_limit}'")
+    started = time.monotonic()
+    rows = con.execute(floor_sql(raw_dir, as_of)).fetchall()
+    seconds = time.monotonic() - started
+    con.close()
+    return rows, round(seconds, 2)
+
+
+# The floor's KPIs in the warehouse: (kpi, mart query in the floor's long shape).
+MART_KPIS = {
+    "sessions": "select metric_month, channel, sessions from marts.kpi_web_channels_monthly",
+    "email_open_rate": "select metric_month, 'all', email_open_rate "
+    "from marts.kpi_email_monthly where program = 'all'",
+    "email_click_through_rate": "select metric_month, 'all', email_click_through_rate "
+    "from marts.kpi_email_monthly where program = 'all'",
+    "emails_delivered": "select metric_month, 'all', emails_delivered "
+    "from marts.kpi_email_monthly where program = 'all'",
+    "new_mqls": "select metric_month, 'all', new_mqls "
+    "from marts.kpi_funnel_monthly where segment = 'all'",
+    "won_deals": "select metric_month, 'all', won_deals "
+    "from marts.kpi_sales_monthly where segment = 'all'",
+    "win_rate": "select metric_month, 'all', win_rate "
+    "from marts.kpi_sales_monthly where segment = 'all'",
+    "won_amount": "select metric_month, 'all', won_amount "
+    "from marts.kpi_sales_monthly where segment = 'all'",
+    "net_revenue_retention": "select metric_month, 'all', net_revenue_retention "
+    "from marts.kpi_revenue_retention_monthly where segment = 'all'",
+}
+# Rates are NULL without a denominator; everything else is 0 when a month has nothing.
+RATE_KPIS = {"email_open_rate", "email_click_through_rate", "win_rate", "net_revenue_retention"}
+
+
+def mart_rows(warehouse: Path) -> list[tuple]:
+    """The floor's KPIs read from a built warehouse, in the floor's long shape."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return [
+            (kpi, *row) for kpi, query in MART_KPIS.items() for row in con.execute(query).fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def compare_kpis(floor: list[tuple], marts: list[tuple], tolerance: float = 1e-9) -> list:
+    """Differences between the floor's rows and the marts' (empty = the same numbers).
+
+    A (kpi, month, dimension) missing on one side counts as 0 (NULL for a rate): the marts
+    hold a full month x channel grid, the floor only the cells with data."""
+
+    def keyed(rows):
+        return {(k, m, d): (None if v is None else float(v)) for k, m, d, v in rows}
+
+    a, b = keyed(floor), keyed(marts)
+    diffs = []
+    for key in sorted(set(a) | set(b), key=str):
+        empty = None if key[0] in RATE_KPIS else 0.0
+        x, y = a.get(key, empty), b.get(key, empty)
+        same = (x is None and y is None) or (
+            x is not None and y is not None and abs(x - y) <= tolerance * max(1.0, abs(y))
+        )
+        if not same:
+            diffs.append(
+                {"kpi": key[0], "month": str(key[1]), "dim": key[2], "floor": x, "marts": y}
+            )
+    return diffs
+
+
+# ---------------------------------------------------------------------------- one more day
+
+
+def append_one_day(raw_dir: Path, out_dir: Path, as_of: date) -> dict:
+    """A copy of ``raw_dir`` whose event tables gain one more day (as_of + 1): the events of
+    the as-of day again, moved one day later, with new ids and a later ``_loaded_at``."""
+    import duckdb
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for f in raw_dir.iterdir():
+        if f.is_file() and f.stem not in EVENT_TABLES:
+            shutil.copy(f, out_dir / f.name)
+    con = duckdb.connect()
+    added = {}
+    day = as_of.isoformat()
+    for table, (id_col, ts) in EVENT_TABLES.items():
+        src = raw_file(raw_dir, table)
+        cols = [r[0] for r in con.execute(f"describe select * from {src}").fetchall()]
+        shifted = ", ".join(
+            f"{id_col} || '-d1' as {id_col}"
+            if c == id_col
+            else f"strftime(try_cast({c} as timestamp) + interval 1 day, "
+            f"'%Y-%m-%dT%H:%M:%SZ') as {c}"
+            if c in (ts, "_loaded_at")
+            else c
+            for c in cols
+        )
+        new_day = f"select {shifted} from {src} where substr({ts}, 1, 10) = '{day}'"
+        target = out_dir / f"{table}.parquet"
+        con.execute(
+            f"copy (select * from {src} union all {new_day}) to '{target}' "
+            "(format parquet, compression zstd)"
+        )
+        added[table] = con.execute(f"select count(*) from ({new_day})").fetchone()[0]
+    con.close()
+    return added
+
+
+# ---------------------------------------------------------------------------- one scale
+
+
+def run_floor_process(raw: Path, as_of: date, memory_limit: str, stem: Path) -> dict:
+    """Run the floor in a child process (so its RSS is its own): seconds, peak RSS, rows."""
+    out_json = stem.with_suffix(".json")
+    out_json.unlink(missing_ok=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "abm_warehouse.bench",
+        "--floor-only",
+        str(raw),
+        "--floor-json",
+        str(out_json),
+        "--as-of",
+        as_of.isoformat(),
+        "--memory-limit",
+        memory_limit,
+    ]
+    measured = run_measured(cmd, dict(os.environ), project_root(), stem.with_suffix(".log"))
+    if not out_json.exists():
+        return {"seconds": None, "peak_rss_mb": measured["peak_rss_mb"], "rows": None}
+    result = json.loads(out_json.read_text())
+    rows = [(k, date.fromisoformat(m), d, v) for k, m, d, v in result["rows"]]
+    return {"seconds": result["seconds"], "peak_rss_mb": measured["peak_rss_mb"], "rows": rows}
+
+
+def machine() -> dict:
+    mem = None
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as f:
+            mem = round(int(f.readline().split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    import duckdb
+
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": mem,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+    }
+
+
+def bench_scale(
+    scale: float,
+    work: Path,
+    event_multiplier: int = 1,
+    memory_limit: str = "4GB",
+    threads: int = 2,
+    incremental: bool = True,
+    tests: bool = True,
+    refresh_exclude: Sequence[str] = (),
+    refresh_skip_gx: bool = False,
+) -> dict:
+    """Generate, build, floor and (optionally) incremental refresh at one scale."""
+    from abm_warehouse.generator.cli import generate
+
+    root = project_root()
+    bin_dir = Path(sys.executable).parent
+    tag = f"scale-{scale:g}x{event_multiplier}"
+    base = work / tag
+    raw = base / "raw"
+    out: dict = {"scale": scale, "event_multiplier": event_multiplier}
+
+    started = time.monotonic()
+    if not (raw / "web_event.parquet").exists():
+        summary = generate(
+            raw, scale=scale, as_of=DATA_AS_OF, fmt="parquet", event_multiplier=event_multiplier
+        )
+        out["generate_s"] = round(time.monotonic() - started, 2)
+    else:
+        summary = {"rows": {}}
+        out["generate_s"] = None  # reused
+    rows = summary.get("rows", {})
+    out["raw_rows"] = rows
+    out["events"] = rows.get("web_event", 0) + rows.get("email_event", 0) or None
+
+    # --- full build
+    db = base / "build" / "warehouse.duckdb"
+    target = base / "build" / "target"
+    shutil.rmtree(db.parent, ignore_errors=True)
+    db.parent.mkdir(parents=True)
+    env = dict(
+        os.environ,
+        ABM_WAREHOUSE_PATH=str(db),
+        ABM_RAW_EXTRACTS_PATH=str(raw),
+        ABM_DUCKDB_MEMORY_LIMIT=memory_limit,
+        ABM_THREADS=str(threads),
+    )
+    cmd = [
+        str(bin_dir / "dbt"),
+        "build",
+        "--profiles-dir",
+        str(root),
+        "--project-dir",
+        str(root),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(db.parent / "logs"),
+        "--exclude",
+        "tag:raw_sample",
+    ]
+    if not tests:
+        cmd += ["--resource-type", "model", "seed", "snapshot"]
+    build = run_measured(cmd, env, root, db.parent / "build.log")
+    out["full_build_s"] = build["seconds"]
+    out["build_returncode"] = build["returncode"]
+    out["peak_rss_mb"] = build["peak_rss_mb"]
+    run_results = json.loads((target / "run_results.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    out["phases"] = phase_timings(run_results, manifest)
+    out["slowest_models"] = slowest_nodes(run_results, 10)
+    out["slowest_tests"] = slowest_nodes(run_results, 5, ("test", "unit_test"))
+    out["build_failures"] = [
+        r["unique_id"] for r in run_results["results"] if r["status"] in ("error", "fail")
+    ]
+    out["warehouse_mb"] = round(db.stat().st_size / 2**20, 1)
+
+    # --- floor, in its own process (its own RSS); its numbers must equal the marts'
+    floor = run_floor_process(raw, DEFAULT_AS_OF, memory_limit, base / "floor")
+    out["floor_s"] = floor["seconds"]
+    out["floor_peak_rss_mb"] = floor["peak_rss_mb"]
+    out["ratio_full_to_floor"] = (
+        round(out["full_build_s"] / out["floor_s"], 1) if out["floor_s"] else None
+    )
+    if build["returncode"] == 0 and floor["rows"] is not None:
+        diffs = compare_kpis(floor["rows"], mart_rows(db))
+        out["floor_equals_marts"] = not diffs
+        out["floor_differences"] = diffs[:20]
+
+    # --- one more day, scheduled refresh on a copy
+    if incremental:
+        next_raw = base / "raw-next-day"
+        shutil.rmtree(next_raw, ignore_errors=True)
+        out["incremental_events_added"] = append_one_day(raw, next_raw, DATA_AS_OF)
+        live = base / "refresh" / "warehouse.duckdb"
+        shutil.rmtree(live.parent, ignore_errors=True)
+        live.parent.mkdir(parents=True)
+        shutil.copy(db, live)
+        env_next = dict(env, ABM_RAW_EXTRACTS_PATH=str(next_raw))
+        env_next.pop("ABM_WAREHOUSE_PATH")
+        # the refresh runs the `gx` post-build check when that sub-command is registered;
+        # --refresh-skip-gx runs it with `gx` unregistered (as pytests/test_refresh.py does)
+        cli = [str(bin_dir / "abm-warehouse")]
+        if refresh_skip_gx:
+            cli = [sys.executable, "-c", SKIP_GX_MAIN]
+            out["incremental_gx_skipped"] = True
+        refresh_cmd = [
+            *cli,
+            "refresh",
+            "--warehouse",
+            str(live),
+            "--keep",
+            "0",
+            "--skip-freshness",
+        ]
+        if refresh_exclude:
+            # the refresh's own dbt build, with some nodes left out (DBT_TARGET_PATH and
+            # DBT_LOG_PATH come from the refresh)
+            dbt_cmd = [
+                str(bin_dir / "dbt"),
+                "build",
+                "--project-dir",
+                str(root),
+                "--profiles-dir",
+                str(root),
+                "--exclude",
+                "tag:raw_sample",
+                *refresh_exclude,
+            ]
+            refresh_cmd += ["--build-command", shlex.join(dbt_cmd)]
+            out["incremental_excluded"] = list(refresh_exclude)
+        ref = run_measured(refresh_cmd, env_next, root, base / "refresh.log")
+        out["incremental_s"] = ref["seconds"]
+        out["incremental_returncode"] = ref["returncode"]
+        out["incremental_peak_rss_mb"] = ref["peak_rss_mb"]
+        out["incremental_share"] = round(ref["seconds"] / out["full_build_s"], 3)
+        # the refreshed warehouse must hold what a from-scratch computation gives: the floor
+        # on the next day's files
+        if ref["returncode"] == 0:
+            next_floor = run_floor_process(
+                next_raw, DEFAULT_AS_OF, memory_limit, base / "floor-next-day"
+            )
+            if next_floor["rows"] is not None:
+                diffs = compare_kpis(next_floor["rows"], mart_rows(live))
+                out["incremental_equals_floor"] = not diffs
+                out["incremental_differences"] = diffs[:20]
+    return out
+
+
+# ---------------------------------------------------------------------------- results
+
+
+def summarize(runs: list[dict]) -> dict:
+    """results.json: the headline keys for the largest scale, every scale under ``runs``."""
+    runs = sorted(runs, key=lambda r: (r["scale"], r["event_multiplier"]))
+    top = runs[-1] if runs else {}
+    scaling_4x = None
+    by_size = {round(r["scale"] * r["event_multiplier"], 6): r for r in runs}
+    for size, r in by_size.items():
+        big = by_size.get(round(size * 4, 6))
+        if big and r.get("full_build_s"):
+            scaling_4x = round(big["full_build_s"] / r["full_build_s"], 2)
+    return {
+        "ratio_full_to_floor": top.get("ratio_full_to_floor"),
+        "full_build_s": top.get("full_build_s"),
+        "floor_s": top.get("floor_s"),
+        "peak_rss_mb": top.get("peak_rss_mb"),
+        "incremental_share": top.get("incremental_share"),
+        "scaling_4x_ratio": scaling_4x,
+        "scale": top.get("scale"),
+        "event_multiplier": top.get("event_multiplier"),
+        "machine": machine(),
+        "runs": runs,
+    }
+
+
+def _bar(value: float, top: float, width: int = 40) -> str:
+    n = 0 if not top else int(round(width * value / top))
+    return "█" * n or "▏"
+
+
+def report_markdown(results: dict, label: str = "") -> str:
+    """A short markdown report with a text bar chart (matplotlib is not pinned)."""
+    lines = [f"# Benchmark report{': ' + label if label else ''}", ""]
+    m = results["machine"]
+    lines += [
+        f"Machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, {m['platform']}, DuckDB {m['duckdb']}.",
+        "",
+        "| scale | events | full build s | floor s | full/floor | peak RSS MB | "
+        "refresh +1 day s | share |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results["runs"]:
+        lines.append(
+            f"| {r['scale']:g}×{r['event_multiplier']} | {r.get('events') or '-'} | "
+            f"{r['full_build_s']} | {r['floor_s']} | {r['ratio_full_to_floor']} | "
+            f"{r['peak_rss_mb']} | {r.get('incremental_s', '-')}"
+            f"{' (failed)' if r.get('incremental_returncode') else ''}"
+            f"{' (no gx)' if r.get('incremental_gx_skipped') else ''} | "
+            f"{r.get('incremental_share', '-')} |"
+        )
+    lines += [
+        "",
+        f"Scaling (time at 4× data / time at 1×): {results['scaling_4x_ratio']}",
+        "",
+        "Checks: the floor's numbers equal the kpi_ marts' (floor = marts), and the refreshed "
+        "warehouse's equal the floor on the next day's files (refresh = floor):",
+        "",
+    ]
+    lines += [
+        f"- scale {r['scale']:g}×{r['event_multiplier']}: floor = marts "
+        f"{r.get('floor_equals_marts', '-')}, refresh = floor "
+        f"{r.get('incremental_equals_floor', '-')}"
+        for r in results["runs"]
+    ]
+    lines.append("")
+    for r in results["runs"]:
+        lines += [f"## Scale {r['scale']:g}×{r['event_multiplier']}: phases", "", "```"]
+        phases = r["phases"]
+        top = max([p["node_seconds"] for p in phases.values()] + [r["floor_s"] or 0])
+        for name, p in phases.items():
+            lines.append(f"{name:<13}{p['node_seconds']:>9.1f}s {_bar(p['node_seconds'], top)}")
+        lines.append(f"{'(floor)':<13}{r['floor_s'] or 0:>9.1f}s {_bar(r['floor_s'] or 0, top)}")
+        lines += [
+            "```",
+            "",
+            "Node seconds summed per phase (dbt runs nodes side by side, so the sum exceeds "
+            "the wall time). Slowest models:",
+            "",
+        ]
+        lines += [f"- `{s['node']}` {s['seconds']} s" for s in r["slowest_models"]]
+        if r.get("build_failures"):
+            lines += ["", f"Build failures: {', '.join(r['build_failures'])}"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_results(results: dict, out: Path, label: str = "") -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(report_markdown(results, label), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 4.0])
+    parser.add_argument("--event-multiplier", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=Path("target/bench"), help="data + builds")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks"))
+    parser.add_argument("--label", default="", help="a title for the report (e.g. smoke run)")
+    parser.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--no-tests", action="store_true", help="models only (no dbt tests)")
+    parser.add_argument(
+        "--refresh-exclude",
+        nargs="+",
+        default=[],
+        metavar="NODE",
+        help="leave these nodes out of the one-more-day refresh's dbt build (known failures)",
+    )
+    parser.add_argument(
+        "--refresh-skip-gx",
+        action="store_true",
+        help="run the one-more-day refresh without its Great Expectations check",
+    )
+    parser.add_argument("--floor-only", type=Path, metavar="RAW_DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-json", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--as-of", type=date.fromisoformat, default=DEFAULT_AS_OF, help=argparse.SUPPRESS
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    # SIGTERM unwinds like Ctrl-C, so a running build is stopped with the benchmark
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.floor_only:
+        rows, seconds = run_floor(args.floor_only, args.as_of, args.memory_limit)
+        if args.floor_json:
+            rows_json = [
+                (k, m.isoformat(), d, None if v is None else float(v)) for k, m, d, v in rows
+            ]
+            args.floor_json.write_text(json.dumps({"seconds": seconds, "rows": rows_json}))
+        print(json.dumps({"seconds": seconds, "rows": len(rows)}))
+        return 0
+    runs = []
+    for scale in args.scales:
+        r = bench_scale(
+            scale,
+            args.work.absolute(),
+            args.event_multiplier,
+            args.memory_limit,
+            args.threads,
+            not args.no_incremental,
+            not args.no_tests,
+            args.refresh_exclude,
+            args.refresh_skip_gx,
+        )
+        print(json.dumps({k: v for k, v in r.items() if k not in ("raw_rows",)}, indent=2))
+        runs.append(r)
+    results = summarize(runs)
+    write_results(results, args.out, args.label)
+    print(f"wrote {args.out / 'results.json'} and {args.out / 'report.md'}")
+    return 0 if all(r["build_returncode"] == 0 for r in runs) else 1
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(prog="abm_warehouse.bench")
+    add_arguments(p)
+    sys.exit(run(p.parse_args()))
