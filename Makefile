@@ -244,6 +244,18 @@ spark-sql-check: venv-spark
 	ABM_TARGET=spark ABM_SPARK_DIR=$(abspath target/spark-sql-check) SPARK_LOCAL_IP=127.0.0.1 \
 		$(SPARK_BIN)/python -m abm_warehouse.spark_sql_check
 
+# The KPI marts of both engines compared (abm_warehouse.cross_engine): every marts.kpi_* table of
+# the Spark metastore left by `make test-spark` against TEST_WAREHOUSE left by
+# `make dbt-build-test` (or `make test`); same rows, floats within 1e-9. Tables disabled on
+# Spark are listed as skipped with the reason. Does not rebuild either side.
+.PHONY: test-cross-engine
+test-cross-engine: venv-spark
+	@test -f $(TEST_WAREHOUSE) || { echo "test-cross-engine: no $(TEST_WAREHOUSE): run make dbt-build-test first" >&2; exit 1; }
+	@test -f $(SPARK_TARGET_PATH)/manifest.json && test -d $(SPARK_DIR)/metastore_db || { echo "test-cross-engine: no Spark build in $(SPARK_DIR): run make test-spark first" >&2; exit 1; }
+	SPARK_LOCAL_IP=127.0.0.1 $(SPARK_BIN)/python -m abm_warehouse.cross_engine \
+		--duckdb $(TEST_WAREHOUSE) --spark-dir $(abspath $(SPARK_DIR)) \
+		--spark-manifest $(SPARK_TARGET_PATH)/manifest.json
+
 # ---------------------------------------------------------------- benchmark (issue 10)
 # Not part of `make test`: generates data at each scale (Parquet), builds the warehouse from it,
 # times the phases, peak memory, the floor (benchmarks/floor.sql) and a one-more-day refresh,
