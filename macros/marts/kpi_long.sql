@@ -42,6 +42,9 @@
 
 {% macro kpi_long_rows(sources, excluded) -%}
     {%- set listed = sources | map(attribute='model') | list + excluded.keys() | list -%}
+    {#- Sources disabled on this target (e.g. Python models on Spark) are left out. -#}
+    {%- set disabled = models_disabled_on_target().keys() | list -%}
+    {%- set sources = sources | rejectattr('model', 'in', disabled) | list -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name.startswith('kpi_') and node.name not in ('kpi_monthly', 'kpi_rollups') -%}
             {%- if node.name not in listed and kpi_ratio_tests(node.name) | length > 0 -%}

@@ -73,3 +73,14 @@
 {% macro default__regex_matches(expr, pattern) -%}
     regexp_matches({{ expr }}, '{{ pattern }}')
 {%- endmacro %}
+
+{#- Spark: Java regular expressions, which have no POSIX bracket classes: [:space:] -> \\s. -#}
+{% macro spark__regex_matches(expr, pattern) -%}
+    ({{ expr }} rlike '{{ pattern | replace("[:space:]", "\\\\s") }}')
+{%- endmacro %}
+
+{#- Spark has no `timestamp with time zone`: with the session time zone UTC (the spark target
+    sets spark.sql.session.timeZone), a cast applies an offset in the text and yields UTC. -#}
+{% macro spark__parse_utc_timestamp(expr) -%}
+    {{ dbt.safe_cast(expr, 'timestamp') }}
+{%- endmacro %}

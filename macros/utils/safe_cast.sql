@@ -4,3 +4,9 @@
 {% macro duckdb__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ type }})
 {%- endmacro %}
+
+{#- Spark (ANSI mode, the default of Spark 4 and Databricks) fails a plain cast on a bad value
+    too: try_cast (Spark >= 3.2) gives NULL like DuckDB's. -#}
+{% macro spark__safe_cast(field, type) -%}
+    try_cast({{ field }} as {{ type }})
+{%- endmacro %}

@@ -170,6 +170,11 @@ def render_sources(system: str) -> str:
     )
 
 
+# Raw seed columns are text. "string" is DuckDB's alias of VARCHAR and Spark's text type (Spark
+# rejects a VARCHAR without a length), so the same seed YAML loads on both engines.
+SEED_TEXT_TYPE = "string"
+
+
 def render_seeds() -> str:
     seeds = []
     for t in TABLES:
@@ -177,7 +182,9 @@ def render_seeds() -> str:
             {
                 "name": t.name,
                 "description": f"Committed raw sample of {t.system}.{t.name}: {t.description}",
-                "config": {"column_types": {c: "varchar" for c in (*t.column_names, LOADED_AT)}},
+                "config": {
+                    "column_types": {c: SEED_TEXT_TYPE for c in (*t.column_names, LOADED_AT)}
+                },
             }
         )
     seeds.append(
@@ -190,11 +197,11 @@ def render_seeds() -> str:
                 "schema": "reference",
                 "tags": ["reference"],
                 "column_types": {
-                    "table_name": "varchar",
-                    "defect_class": "varchar",
-                    "expected_outcome": "varchar",
-                    "expected_reason": "varchar",
-                    "record_key": "varchar",
+                    "table_name": SEED_TEXT_TYPE,
+                    "defect_class": SEED_TEXT_TYPE,
+                    "expected_outcome": SEED_TEXT_TYPE,
+                    "expected_reason": SEED_TEXT_TYPE,
+                    "record_key": SEED_TEXT_TYPE,
                 },
             },
         }

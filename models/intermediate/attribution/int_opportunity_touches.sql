@@ -95,8 +95,7 @@ ranked as (
         touches.person_id,
         opportunities.created_at as opportunity_created_at,
         first_contacts.first_contact_created_at,
-        {{ dbt.datediff('touches.touched_at', 'opportunities.created_at', 'second') }}
-        / 86400.0 as days_before_creation,
+        {{ days_between('touches.touched_at', 'opportunities.created_at') }} as days_before_creation,
         row_number() over (
             partition by window_touches.opportunity_id
             order by touches.touched_at, touches.touch_id

@@ -1,9 +1,8 @@
 -- depends_on: {{ ref('base_marketing_automation__email_events') }}
+{#- Incremental delete+insert on send_key; per engine: macros/utils/engines.sql. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='send_key',
     on_schema_change='fail',
+    **incremental_by_key_config('send_key')
 ) }}
 
 -- One row per send (e-mail campaign × recipient) with what its events say: outcome flags,

@@ -37,7 +37,7 @@ tier_changes as (
 final as (
 
     select
-        account_id || '-' || cast(n_version as varchar) as account_tier_period_id,
+        account_id || '-' || cast(n_version as {{ dbt.type_string() }}) as account_tier_period_id,
         account_id,
         case when n_version = 1 then cast(null as timestamp) else dbt_valid_from end as valid_from,
         lead(dbt_valid_from) over (partition by account_id order by dbt_valid_from, dbt_scd_id)

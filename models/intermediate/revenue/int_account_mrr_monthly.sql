@@ -83,8 +83,8 @@ active_subscriptions as (
         subscriptions.subscription_id,
         subscriptions.canceled_at is not null
         and subscriptions.canceled_at < account_months.snapshot_at as is_cancellation_pending,
-        subscriptions.quantity
-        * subscriptions.unit_amount
+        -- in double (Spark would divide the decimal amount with a rounded scale, 6 decimals)
+        cast(subscriptions.quantity * subscriptions.unit_amount as double)
         / case lower(subscriptions.billing_interval)
             when 'month' then 1
             when 'year' then 12

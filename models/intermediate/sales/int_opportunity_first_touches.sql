@@ -37,8 +37,8 @@ final as (
         opportunities.segment,
         opportunities.created_month,
         first_touches.first_touch_at,
-        {{ dbt.datediff('first_touches.first_touch_at', 'opportunities.created_at', 'second') }}
-        / 86400.0 as first_touch_to_opportunity_days
+        {{ days_between('first_touches.first_touch_at', 'opportunities.created_at') }}
+            as first_touch_to_opportunity_days
     from opportunities
     inner join first_touches
         on opportunities.opportunity_id = first_touches.opportunity_id

@@ -1,8 +1,7 @@
+{#- Incremental delete+insert on web_event_id; per engine: macros/utils/engines.sql. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='web_event_id',
     on_schema_change='fail',
+    **incremental_by_key_config('web_event_id')
 ) }}
 
 -- Every web event with its session: a visitor's (anonymous id's) events split where the gap

@@ -19,8 +19,10 @@ touches as (
         *,
         not(is_first_touch or is_last_touch) as is_u_middle,
         not(is_first_touch or is_last_touch or is_lead_creation_touch) as is_w_middle,
-        power(2.0, -1.0 * days_before_creation / {{ var('time_decay_half_life_days') }})
-            as decay_factor
+        -- in double (Spark would divide the decimal -1.0 * days with a rounded scale)
+        power(
+            2.0, -1.0 * cast(days_before_creation as double) / {{ var('time_decay_half_life_days') }}
+        ) as decay_factor
     from {{ ref('int_opportunity_touches') }}
 
 ),

@@ -1,3 +1,6 @@
+{#- Disabled on Spark: it reads fct_account_ltv, a Python model (macros/utils/engines.sql). -#}
+{{ config(enabled=enabled_on_target('kpi_cac_monthly')) }}
+
 -- Customer acquisition cost per month (catalog F): every spend_monthly row of the month
 -- (marketing and sales, all categories, converted at the rate in force on the month's first
 -- day) / new customers (accounts whose first won deal closed in the month), also over the

@@ -80,9 +80,7 @@ measured as (
         ) as converted_within_window,
         case
             when entries.next_at >= entries.entered_at
-                then
-                    {{ dbt.datediff('entries.entered_at', 'entries.next_at', 'second') }}
-                    / 86400.0
+                then {{ days_between('entries.entered_at', 'entries.next_at') }}
         end as days_to_next_stage
     from entries
 

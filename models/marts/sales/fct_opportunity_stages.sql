@@ -46,8 +46,8 @@ final as (
         ordered.entered_at,
         ordered.exited_at,
         ordered.exited_at is null as is_current_stage,
-        {{ dbt.datediff('ordered.entered_at', 'coalesce(ordered.exited_at, ' ~ as_of_end() ~ ')', 'second') }}
-        / 86400.0 as days_in_stage
+        {{ days_between('ordered.entered_at', 'coalesce(ordered.exited_at, ' ~ as_of_end() ~ ')') }}
+            as days_in_stage
     from ordered
     inner join opportunities
         on ordered.opportunity_id = opportunities.opportunity_id

@@ -1,9 +1,9 @@
+{#- Incremental by day: delete+insert (DuckDB) or insert_overwrite of the day partitions
+    (Spark); macros/utils/engines.sql. -#}
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='pipeline_date',
         on_schema_change='fail',
+        **incremental_by_partition_config('pipeline_date')
     )
 }}
 
@@ -92,7 +92,7 @@ final as (
 
     select
         -- ids
-        open_states.opportunity_id || '-' || cast(open_states.pipeline_date as varchar)
+        open_states.opportunity_id || '-' || cast(open_states.pipeline_date as {{ dbt.type_string() }})
             as pipeline_day_id,
         open_states.pipeline_date,
         open_states.opportunity_id,

@@ -1,3 +1,6 @@
+{#- Off where fct_account_ltv is disabled (Spark: a Python model; macros/utils/engines.sql). -#}
+{{ config(enabled=enabled_on_target('fct_account_ltv')) }}
+
 -- fct_account_ltv: LTV and DERL are never negative; an account without an active paid
 -- subscription has no residual value; with one active lifetime,
 -- ltv_predicted = arpa_per_period × var gross_margin × derl; ltv_historical matches

@@ -1,3 +1,6 @@
+{#- Off where kpi_cohort_retention is disabled (Spark: a Python model; macros/utils/engines.sql). -#}
+{{ config(enabled=enabled_on_target('kpi_cohort_retention')) }}
+
 -- At k = 0 every cohort account is active and all of the starting MRR is retained, and each
 -- cohort's grid runs to the as-of month without gaps.
 

@@ -1,3 +1,6 @@
+{#- Off where kpi_ltv_sbg_fits is disabled (Spark: a Python model; macros/utils/engines.sql). -#}
+{{ config(enabled=enabled_on_target('kpi_ltv_sbg_fits')) }}
+
 -- Every interval × segment group is published (2 × 3 rows); a converged fit has alpha, beta > 0
 -- and a non-positive log-likelihood; a group without a usable fit has NULL parameters; a group
 -- below var sbg_min_sample_size is never fitted.
@@ -28,7 +31,7 @@ missing as (
 
     select
         'all groups' as billing_interval,
-        cast(count(*) as varchar) as segment,
+        cast(count(*) as {{ dbt.type_string() }}) as segment,
         'expected 6 groups' as problem
     from fits
     having count(*) <> 6

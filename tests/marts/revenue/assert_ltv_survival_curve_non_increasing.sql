@@ -1,3 +1,6 @@
+{#- Off where kpi_ltv_survival_curve is disabled (Spark: a Python model; macros/utils/engines.sql). -#}
+{{ config(enabled=enabled_on_target('kpi_ltv_survival_curve')) }}
+
 -- Survival never rises with tenure: projected (sBG) and observed (Kaplan-Meier) survival are
 -- non-increasing in the period within each fit group, and start at 1.
 
