@@ -225,12 +225,13 @@ chromium:
 test-bi: venv bi-venv chromium
 	BI_TEST_WAREHOUSE=$(BI_TEST_WAREHOUSE) bash bi/test-bi.sh
 
-# ---------------------------------------------------------------- Spark (issue 11, in progress)
+# ---------------------------------------------------------------- Spark (issue 11)
 # The same project on Apache Spark: dbt-spark's `session` method runs a local Spark (Java 17)
 # in the dbt process. Own virtualenv: the project's pinned set plus requirements-spark.txt.
 # `make test-spark` builds seeds, every SQL model and every data and unit test in a fresh
-# local metastore (SPARK_DIR). Python models are disabled on Spark (dbt-spark runs them only
-# on Databricks). Status and remaining work: docs/spark_status.md.
+# local metastore (SPARK_DIR), then the Python models' functions on a local PySpark DataFrame
+# (pytests/test_frames_engines.py). The models themselves are disabled on Spark (dbt-spark runs
+# Python models only on Databricks). Status and remaining work: docs/spark_status.md.
 .PHONY: venv-spark test-spark spark-sql-check
 SPARK_VENV ?= .venv-spark
 SPARK_BIN  := $(SPARK_VENV)/bin
@@ -253,10 +254,13 @@ test-spark: venv-spark
 	@echo "test-spark: Python models are disabled on the spark target (dbt-spark runs Python models only on Databricks)"
 	start=$$SECONDS; rc=0; \
 	ABM_TARGET=spark ABM_SPARK_DIR=$(abspath $(SPARK_DIR)) SPARK_LOCAL_IP=127.0.0.1 \
+	ABM_SPARK_SHUFFLE_PARTITIONS=$${ABM_SPARK_SHUFFLE_PARTITIONS:-1} \
 		$(SPARK_BIN)/dbt build $(DBT_FLAGS) \
 		--target-path $(SPARK_TARGET_PATH) --log-path $(SPARK_TARGET_PATH)/logs $(STRICT_PARSE) || rc=$$?; \
 	echo "test-spark: dbt build on Spark took $$((SECONDS - start)) s (exit $$rc)"; \
 	exit $$rc
+	@echo "test-spark: the Python models' data work on a local PySpark DataFrame = DuckDB = pandas"
+	SPARK_LOCAL_IP=127.0.0.1 $(SPARK_BIN)/pytest -q -p no:cacheprovider pytests/test_frames_engines.py
 
 # Compile every model and test on the spark target and give the SQL to Spark's parser and
 # function registry (empty raw tables, nothing is built): a quick check for DuckDB-only SQL.

@@ -1,10 +1,9 @@
 -- depends_on: {{ ref('int_web_session_summaries') }}
 -- depends_on: {{ ref('int_email_send_events') }}
+{#- Incremental delete+insert on touch_group; per engine: macros/utils/engines.sql. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='touch_group',
     on_schema_change='fail',
+    **incremental_by_key_config('touch_group')
 ) }}
 
 -- The touches of the two large event sources, before any dimension is joined: the first click

@@ -1,8 +1,7 @@
+{#- Incremental delete+insert on anonymous_id; per engine: macros/utils/engines.sql. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='anonymous_id',
     on_schema_change='fail',
+    **incremental_by_key_config('anonymous_id')
 ) }}
 
 -- One row per web session with what its own events say: start and end, counts, landing page,
