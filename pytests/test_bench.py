@@ -201,6 +201,14 @@ def test_one_more_day_appends_the_as_of_day_shifted(project_root, tmp_path):
             f"count(distinct {id_col}) filter (where {id_col} like '%-d1') from {new}"
         ).fetchone()
         assert after == before + added[table]
+        # one new load after every load already in the file
+        (newest_before,) = con.execute(
+            f"select max(try_cast(_loaded_at as timestamp)) from {bench.raw_file(raw, table)}"
+        ).fetchone()
+        (first_new,) = con.execute(
+            f"select min(try_cast(_loaded_at as timestamp)) from {new} where {id_col} like '%-d1'"
+        ).fetchone()
+        assert first_new > newest_before
         # new ids; the day's defects (duplicate re-extracts, blank ids) are copied as they are
         assert next_day >= added[table] and 0.9 * added[table] <= ids <= added[table]
     # the other tables are copied unchanged

@@ -356,7 +356,12 @@ def compare_kpis(floor: list[tuple], marts: list[tuple], tolerance: float = 1e-9
 
 def append_one_day(raw_dir: Path, out_dir: Path, as_of: date) -> dict:
     """A copy of ``raw_dir`` whose event tables gain one more day (as_of + 1): the events of
-    the as-of day again, moved one day later, with new ids and a later ``_loaded_at``."""
+    the as-of day again, moved one day later, with new ids, arriving in one new load: their
+    ``_loaded_at`` comes after every load already in the file (one hour after its newest, in
+    their original order), as the next scheduled extract's would. Moving each row's own load
+    time one day later instead would put many new rows before the file's newest load (late
+    events are loaded up to days after they happen), which no real loader does and which the
+    incremental models' watermark rightly does not look back for."""
     import duckdb
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -369,12 +374,23 @@ def append_one_day(raw_dir: Path, out_dir: Path, as_of: date) -> dict:
     for table, (id_col, ts) in EVENT_TABLES.items():
         src = raw_file(raw_dir, table)
         cols = [r[0] for r in con.execute(f"describe select * from {src}").fetchall()]
+        newest_load, first_day_load = con.execute(
+            f"select max(try_cast(_loaded_at as timestamp)), "
+            f"min(try_cast(_loaded_at as timestamp)) filter (where substr({ts}, 1, 10) = '{day}') "
+            f"from {src}"
+        ).fetchone()
+        new_load = (
+            f"timestamp '{newest_load}' + interval 1 hour "
+            f"+ (try_cast(_loaded_at as timestamp) - timestamp '{first_day_load}')"
+        )
         shifted = ", ".join(
             f"{id_col} || '-d1' as {id_col}"
             if c == id_col
             else f"strftime(try_cast({c} as timestamp) + interval 1 day, "
             f"'%Y-%m-%dT%H:%M:%SZ') as {c}"
-            if c in (ts, "_loaded_at")
+            if c == ts
+            else f"strftime({new_load}, '%Y-%m-%dT%H:%M:%SZ') as {c}"
+            if c == "_loaded_at"
             else c
             for c in cols
         )
