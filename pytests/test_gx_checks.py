@@ -227,6 +227,45 @@ def test_refresh_does_not_publish_when_a_suite_fails(tmp_path):
     assert not live.exists()
 
 
+def test_marts_option_checks_only_the_named_models(tmp_path):
+    """A planned refresh passes the models it rebuilt: suites of other marts do not run."""
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.kpi_demo_monthly as select date '2026-01-01' as metric_month,"
+        " 'ABM' as segment, 3 as won, 2 as closed, 1.5 as win_rate"
+    )
+    con.close()
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(MANIFEST))
+
+    def cli(*marts):
+        return subprocess.run(
+            [sys.executable, "-m", "abm_warehouse.cli", "gx", "--warehouse", str(db)]
+            + ["--manifest", str(manifest), "--no-docs", "--marts", *marts],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+        )
+
+    named = cli("int_hidden", "kpi_demo_monthly")
+    assert named.returncode == 1 and "win_rate" in named.stdout
+    others = cli("int_hidden", "fct_not_a_mart")
+    assert others.returncode == 0, others.stderr
+    assert "nothing to check" in others.stdout
+    # a mart above --max-rows is named and left out, not loaded into pandas; 0: no limit
+    con = duckdb.connect(str(db))
+    con.execute("insert into marts.kpi_demo_monthly select * from marts.kpi_demo_monthly")
+    con.close()
+    limited = cli("kpi_demo_monthly", "--max-rows", "1")
+    assert limited.returncode == 0, limited.stdout
+    assert "kpi_demo_monthly not checked: 2 rows > --max-rows 1" in limited.stdout
+    assert cli("kpi_demo_monthly", "--max-rows", "2").returncode == 1
+    assert cli("kpi_demo_monthly", "--max-rows", "0").returncode == 1
+
+
 def test_a_rule_on_a_missing_column_fails():
     spec = g.marts_from_manifest(MANIFEST)["kpi_demo_monthly"]
     suite = g.mart_suite(spec, [g.between("renamed_column", 0, 1, "stale rule")])

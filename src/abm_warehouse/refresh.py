@@ -5,8 +5,11 @@ file) is never the file dbt writes. A refresh, under an exclusive lock `<warehou
 
   1. removes build files left by killed runs;
   2. copies the live file to `<warehouse>.build-<run id>` (incremental models keep their state);
-  3. runs `dbt build` on the copy, then `dbt source freshness` and the post-build checks;
-  4. records the run in the copy's `ops` schema, checkpoints and closes it;
+  3. runs `dbt build` on the copy, then `dbt source freshness` and the post-build checks. The
+     build is planned from what changed since the live file was built (inputs.py): everything
+     when the project, vars or versions changed (or nothing is recorded), else the descendants
+     of the raw tables whose files changed, else nothing; `--all` always builds everything;
+  4. records the run and its inputs in the copy's `ops` schema, checkpoints and closes it;
   5. only if everything passed: hard-links the live file into `generations/`, renames the
      copy over the live file (readers that hold the old file keep reading it) and prunes
      generations to the newest `--keep`.
@@ -38,6 +41,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from abm_warehouse import inputs
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -270,6 +275,9 @@ def default_project_dir() -> Path:
 
 
 def dbt_executable() -> str:
+    """$ABM_DBT_EXECUTABLE, else the dbt beside this Python, else dbt on the PATH."""
+    if os.environ.get("ABM_DBT_EXECUTABLE"):
+        return os.environ["ABM_DBT_EXECUTABLE"]
     candidate = Path(sys.executable).with_name("dbt")
     return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
 
@@ -279,13 +287,14 @@ class PostBuildCheck:
     """A check run on the build file after `dbt build`; a non-zero exit stops the publish."""
 
     name: str
-    command: Callable[[Path], list[str]]
+    # (build file, models this run built or None for all) -> command
+    command: Callable[[Path, Sequence[str] | None], list[str]]
     enabled: Callable[[], bool] = lambda: True
 
 
-def _cli_check(sub_command: str) -> PostBuildCheck:
-    def command(warehouse: Path) -> list[str]:
-        return [
+def _cli_check(sub_command: str, only_flag: str | None = None) -> PostBuildCheck:
+    def command(warehouse: Path, only: Sequence[str] | None = None) -> list[str]:
+        cmd = [
             sys.executable,
             "-m",
             "abm_warehouse.cli",
@@ -293,6 +302,9 @@ def _cli_check(sub_command: str) -> PostBuildCheck:
             "--warehouse",
             str(warehouse),
         ]
+        if only is not None and only_flag:
+            cmd += [only_flag, *only]
+        return cmd
 
     def enabled() -> bool:
         from abm_warehouse import cli
@@ -304,13 +316,18 @@ def _cli_check(sub_command: str) -> PostBuildCheck:
 
 # Extend here: each enabled check runs, in order, on the build file before it is published.
 POST_BUILD_CHECKS: tuple[PostBuildCheck, ...] = (
-    _cli_check("gx"),  # data-quality suites, once `abm-warehouse gx` is registered
+    _cli_check("gx", "--marts"),  # data-quality suites of the marts the build made
 )
 
 
-def post_build_commands(build: Path, extra: Sequence[str] = ()) -> list[tuple[str, list[str]]]:
-    """(name, command) of every enabled post-build check, then each `--check-command`."""
-    commands = [(c.name, c.command(build)) for c in POST_BUILD_CHECKS if c.enabled()]
+def post_build_commands(
+    build: Path, extra: Sequence[str] = (), only: Sequence[str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """(name, command) of every enabled post-build check, then each `--check-command`.
+
+    `only`: the models this run built (a planned partial build); None: everything was built.
+    """
+    commands = [(c.name, c.command(build, only)) for c in POST_BUILD_CHECKS if c.enabled()]
     for i, text in enumerate(extra, start=1):
         commands.append((f"check-{i}", shlex.split(text.replace("{warehouse}", str(build)))))
     return commands
@@ -322,6 +339,7 @@ class Options:
     keep: int = DEFAULT_KEEP
     select: list[str] = field(default_factory=list)
     full_refresh: bool = False
+    build_all: bool = False  # --all: a full build whatever changed
     skip_freshness: bool = False
     fail_on_stale: bool = False
     build_command: str | None = None
@@ -346,12 +364,15 @@ class Options:
             args += ["--vars", self.vars]
         return args
 
-    def build_cmd(self, target_path: Path, log_path: Path) -> list[str]:
+    def build_cmd(
+        self, target_path: Path, log_path: Path, planned: Sequence[str] = ()
+    ) -> list[str]:
         if self.build_command:
             return shlex.split(self.build_command)
         cmd = [dbt_executable(), "build", *self.dbt_common(target_path, log_path)]
-        if self.select:
-            cmd += ["--select", *self.select]
+        select = list(self.select or planned)
+        if select:
+            cmd += ["--select", *select]
         if os.environ.get("ABM_RAW_EXTRACTS_PATH"):  # own extracts: do not seed the sample
             cmd += ["--exclude", "tag:raw_sample"]
         if self.full_refresh:
@@ -379,7 +400,50 @@ class Options:
         return None
 
 
+# ---------------------------------------------------------------------------- the plan
+
+
+def _plan(opts: Options, build: Path) -> tuple[inputs.Inputs | None, inputs.Plan | None]:
+    """(inputs to record after success, the plan) — (None, None) for a partial or stub build.
+
+    A full build (`--all`, `--full-refresh`, nothing recorded) still records its inputs.
+    """
+    if opts.select or opts.build_command:
+        return None, None
+    current = inputs.current_inputs(opts.project_dir, opts.vars)
+    if opts.build_all or opts.full_refresh:
+        flag = "--all" if opts.build_all else "--full-refresh"
+        return current, inputs.Plan(inputs.FULL, f"{flag} given")
+    previous = None
+    if build.exists():
+        import duckdb
+
+        con = duckdb.connect(str(build), read_only=True)
+        try:
+            previous = inputs.read_recorded(con)
+        finally:
+            con.close()
+    return current, inputs.plan(previous, current)
+
+
+def _changed_brief(plan: inputs.Plan) -> str:
+    return f": {', '.join(plan.changed)}" if plan.changed else ""
+
+
 # ---------------------------------------------------------------------------- dbt artefacts
+
+
+def read_built_models(target_path: Path) -> list[str]:
+    """Names of the models the last dbt invocation built (run_results.json)."""
+    path = target_path / "run_results.json"
+    if not path.exists():
+        return []
+    results = json.loads(path.read_text()).get("results", [])
+    return sorted(
+        r["unique_id"].rsplit(".", 1)[-1]
+        for r in results
+        if r.get("unique_id", "").startswith("model.") and r.get("status") == "success"
+    )
 
 
 def read_test_results(target_path: Path) -> list[dict[str, Any]]:
@@ -503,12 +567,19 @@ OPS_DDL = (
 )
 
 
-def record_and_checkpoint(build: Path, record: dict[str, Any]) -> None:
-    """Count rows, write the ops tables into the build file, CHECKPOINT, close, check no WAL."""
+def record_and_checkpoint(
+    build: Path, record: dict[str, Any], built_from: inputs.Inputs | None = None
+) -> None:
+    """Count rows, write the ops tables into the build file, CHECKPOINT, close, check no WAL.
+
+    `built_from`: the inputs the whole warehouse now reflects (None after a partial or stubbed
+    build: the record is cleared, so the next planned refresh builds everything).
+    """
     import duckdb
 
     con = duckdb.connect(str(build))
     try:
+        inputs.write_recorded(con, record["run_id"], built_from)
         counts = _count_rows(con)
         record["row_counts"] = {f"{s}.{t}": n for s, t, n in counts if s == "marts"}
         record["previous_generation"] = _latest_generation(con)
@@ -751,8 +822,6 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
         DBT_TARGET_PATH=str(target_path),
         DBT_LOG_PATH=str(log_path),
     )
-    build_cmd = opts.build_cmd(target_path, log_path)
-    record["build_command"] = shlex.join(build_cmd)
     status, exit_code = "error", EXIT_FAILED
     try:
         # 1. the build file: a copy of the live one (never written in place, so a plain copy).
@@ -766,13 +835,28 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
             shutil.copyfile(paths.live, build)
         else:
             log(f"{paths.live} does not exist: building from an empty database")
-        # 2. dbt build.
+        # 2. dbt build: planned from what changed since the live file was built.
+        current, plan = _plan(opts, build)
+        if plan is not None:
+            record["plan"] = plan.as_dict()
+            log(f"plan: {plan.kind} ({plan.reason})" + _changed_brief(plan))
         for stale in ("run_results.json", "sources.json"):
             _remove(target_path / stale)
-        code = run_step("build", build_cmd, env, lock_fd, opts.project_dir)
-        record["failing_tests"] = read_test_results(target_path)
-        if code != 0:
-            raise StepFailed("build", f"build exited with code {code}")
+        built_models: list[str] | None = None  # None: everything
+        if plan is not None and plan.kind == inputs.NOTHING:
+            record["build_command"] = None
+            record["failing_tests"] = []
+            built_models = []
+        else:
+            planned = plan.select if plan is not None and plan.kind == inputs.CHANGED else []
+            build_cmd = opts.build_cmd(target_path, log_path, planned)
+            record["build_command"] = shlex.join(build_cmd)
+            code = run_step("build", build_cmd, env, lock_fd, opts.project_dir)
+            record["failing_tests"] = read_test_results(target_path)
+            if code != 0:
+                raise StepFailed("build", f"build exited with code {code}")
+            if planned:
+                built_models = read_built_models(target_path)
         if not build.exists():
             raise StepFailed("build", f"the build produced no database at {build}")
         # 3. source freshness of what is about to be published.
@@ -795,12 +879,14 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
             elif freshness["status"] == "warn":
                 log("WARNING source freshness: " + _freshness_brief(freshness))
         # 4. post-build checks.
-        for name, command in post_build_commands(build, opts.check_commands):
+        for name, command in post_build_commands(build, opts.check_commands, built_models):
+            if name == "gx" and built_models == []:
+                continue  # no mart was rebuilt: the published suites still hold
             code = run_step(name, command, env, lock_fd, opts.project_dir)
             if code != 0:
                 raise StepFailed(name, f"post-build check {name} exited with code {code}")
         # 5. ops tables, checkpoint, close.
-        record_and_checkpoint(build, record)
+        record_and_checkpoint(build, record, current)
         # 6. publish.
         archived = publish(paths, build, opts.keep)
         record["archived_generation"] = archived
@@ -974,6 +1060,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--select", nargs="+", default=[], help="dbt --select for the build")
     parser.add_argument("--full-refresh", action="store_true", help="dbt build --full-refresh")
+    parser.add_argument(
+        "--all",
+        dest="build_all",
+        action="store_true",
+        help="build everything (default: only what the changed raw files feed, see inputs.py)",
+    )
     parser.add_argument("--vars", help="dbt --vars (YAML) for the build and freshness")
     parser.add_argument(
         "--skip-freshness", action="store_true", help="do not run `dbt source freshness`"
@@ -1022,6 +1114,7 @@ def run(args: argparse.Namespace) -> int:
         keep=args.keep,
         select=args.select,
         full_refresh=args.full_refresh,
+        build_all=args.build_all,
         skip_freshness=args.skip_freshness,
         fail_on_stale=args.fail_on_stale,
         build_command=args.build_command,
