@@ -9,6 +9,8 @@ incremental model and the marts over them must be row for row what a full rebuil
 gives, and each incremental run must have rewritten only part of each incremental model.
 
 Incremental models covered (their SQL says why each is exact):
+- base_web__web_events, base_marketing_automation__email_events: restage the keys with rows in
+  newer loads (re-extracts rank again, soft deletes and duplicates included);
 - int_web_events_sessionized: re-sessionizes arriving visitors from a restart point;
 - int_web_session_summaries: recomputes every session of those visitors;
 - int_email_send_events: recomputes the sends any version of an arriving event belongs to;
@@ -31,6 +33,9 @@ SELECT = ("--select", *(f"+{m}" for m in MARTS))
 
 # model -> (key columns to order by, rows that are outcomes, bookkeeping columns left out)
 INCREMENTAL = {
+    # every raw row with its outcome; keys with newer loads are restaged (stage_raw_table)
+    "base_web__web_events": ("_raw_row_key", "true", ()),
+    "base_marketing_automation__email_events": ("_raw_row_key", "true", ()),
     "int_web_events_sessionized": ("web_event_id", "true", ()),
     "int_web_session_summaries": ("session_id", "true", ("dbt_refreshed_at",)),
     # a send whose events all went away stays as a row with n_events = 0 (fct_email_sends and
@@ -40,7 +45,7 @@ INCREMENTAL = {
     "int_touch_events": ("touch_group, touch_key", "is_touch", ("dbt_refreshed_at",)),
 }
 TABLES = {
-    **{m: f"intermediate.{m}" for m in INCREMENTAL},
+    **{m: f"{'staging' if m.startswith('base_') else 'intermediate'}.{m}" for m in INCREMENTAL},
     **{m: f"marts.{m}" for m in MARTS},
 }
 

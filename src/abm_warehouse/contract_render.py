@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from abm_warehouse.contract import (
+    APPEND_ONLY_TABLES,
     KNOWN_CURRENCIES,
     LOADED_AT,
     QUARANTINE_REASONS,
@@ -395,9 +396,14 @@ def _describe(t: Table, c: Column) -> str:
 
 # ----------------------------------------------------------------------------- SQL
 def render_base_sql(t: Table) -> str:
+    if t.name in APPEND_ONLY_TABLES:
+        # incremental: rows of keys with newer loads are restaged (delete+insert by raw row)
+        config = "{{ config(**incremental_by_key_config('_raw_row_key')) }}"
+    else:
+        config = "{{ config(materialized='table') }}"
     return (
         f"{SQL_HEADER}-- depends_on: {{{{ ref('{t.name}') }}}}\n"
-        f"{{{{ config(materialized='table') }}}}\n\n"
+        f"{config}\n\n"
         f"{{{{ stage_raw_table('{t.system}', '{t.name}') }}}}\n"
     )
 

@@ -1,5 +1,5 @@
 -- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
 -- depends_on: {{ ref('web_event') }}
-{{ config(materialized='table') }}
+{{ config(**incremental_by_key_config('_raw_row_key')) }}
 
 {{ stage_raw_table('web', 'web_event') }}
