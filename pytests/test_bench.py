@@ -98,6 +98,44 @@ def test_results_have_the_issue_keys_and_the_report_a_chart(tmp_path):
     assert "| 4× data ≤ 4.5× time | 3.0 | met |" in report
 
 
+def test_report_shows_the_refresh_plan_and_the_full_build_check(tmp_path):
+    run = _run(1, 30.0, 1.0)
+    run.update(
+        incremental_plan={"kind": "changed", "reason": "", "changed": ["email_event", "web_event"]},
+        incremental_equals_floor=True,
+        refresh_equals_full_build=False,
+        refresh_full_build_differences=["fct_x: 1 row(s) only in a, 1 only in b"],
+    )
+    report = bench.report_markdown(bench.summarize([run]))
+    assert "| 0.5 (changed: email_event, web_event) |" in report
+    assert (
+        "refresh = floor True, refresh = full build False (fct_x: 1 row(s) only in a, 1 only in b)"
+        in report
+    )
+
+
+def test_compare_schemas_finds_changed_missing_and_extra_rows_not_float_noise(tmp_path):
+    def warehouse(name: str, rows: str, extra: bool) -> Path:
+        path = tmp_path / f"{name}.duckdb"
+        con = duckdb.connect(str(path))
+        con.execute("create schema marts")
+        con.execute(f"create table marts.fct_a as select * from (values {rows}) t(k, amount)")
+        con.execute("create table marts.fct_same as select 1 as k")
+        if extra:
+            con.execute("create table marts.fct_extra as select 1 as k")
+        con.close()
+        return path
+
+    a = warehouse("a", "(1, 0.1 + 0.2), (2, 5.0), (2, 5.0)", extra=True)
+    same = warehouse("same", "(2, 5.0), (1, 0.3), (2, 5.0)", extra=True)
+    assert bench.compare_schemas(a, same) == []
+    b = warehouse("b", "(1, 0.3), (2, 5.0), (3, 1.0)", extra=False)
+    assert bench.compare_schemas(a, b) == [
+        "fct_extra: only in a",
+        "fct_a: 1 row(s) only in a, 1 only in b",
+    ]
+
+
 def test_scaling_ratio_is_null_without_a_4x_pair():
     assert bench.summarize([_run(1, 30.0, 1.0), _run(2, 50.0, 2.0)])["scaling_4x_ratio"] is None
     # 0.3 x 4 is 1.2000000000000002 in floating point: still a 4x pair

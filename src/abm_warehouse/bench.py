@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+from abm_warehouse import inputs
+
 # Keys results.json always has (issue 10); values may be null when not measured.
 RESULT_KEYS = (
     "ratio_full_to_floor",
@@ -281,12 +283,15 @@ def run_floor(
 
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
+    # spill next to the data (not the current directory), like the build's <db>.tmp
+    con.execute(f"set temp_directory = '{raw_dir.parent / 'floor.tmp'}'")
     if memory_limit:
         con.execute(f"set memory_limit = '{memory_limit}'")
     started = time.monotonic()
     rows = con.execute(floor_sql(raw_dir, as_of)).fetchall()
     seconds = time.monotonic() - started
     con.close()
+    shutil.rmtree(raw_dir.parent / "floor.tmp", ignore_errors=True)
     return rows, round(seconds, 2)
 
 
@@ -455,12 +460,14 @@ def bench_scale(
     scale: float,
     work: Path,
     event_multiplier: int = 1,
-    memory_limit: str = "4GB",
+    memory_limit: str = "3GB",
     threads: int = 2,
     incremental: bool = True,
     tests: bool = True,
     refresh_exclude: Sequence[str] = (),
     refresh_skip_gx: bool = False,
+    verify_refresh: bool = True,
+    reuse_build: bool = False,
 ) -> dict:
     """Generate, build, floor and (optionally) incremental refresh at one scale."""
     from abm_warehouse.generator.cli import generate
@@ -488,8 +495,7 @@ def bench_scale(
     # --- full build
     db = base / "build" / "warehouse.duckdb"
     target = base / "build" / "target"
-    shutil.rmtree(db.parent, ignore_errors=True)
-    db.parent.mkdir(parents=True)
+    measured = base / "build-result.json"  # the full build's and floor's measures, for reuse
     env = dict(
         os.environ,
         ABM_WAREHOUSE_PATH=str(db),
@@ -511,33 +517,45 @@ def bench_scale(
         "--exclude",
         "tag:raw_sample",
     ]
-    if not tests:
-        cmd += ["--resource-type", "model", "seed", "snapshot"]
-    build = run_measured(cmd, env, root, db.parent / "build.log")
-    out["full_build_s"] = build["seconds"]
-    out["build_returncode"] = build["returncode"]
-    out["peak_rss_mb"] = build["peak_rss_mb"]
-    run_results = json.loads((target / "run_results.json").read_text())
-    manifest = json.loads((target / "manifest.json").read_text())
-    out["phases"] = phase_timings(run_results, manifest)
-    out["slowest_models"] = slowest_nodes(run_results, 10)
-    out["slowest_tests"] = slowest_nodes(run_results, 5, ("test", "unit_test"))
-    out["build_failures"] = [
-        r["unique_id"] for r in run_results["results"] if r["status"] in ("error", "fail")
-    ]
-    out["warehouse_mb"] = round(db.stat().st_size / 2**20, 1)
+    if reuse_build and measured.exists() and db.exists():
+        # the full build and floor of an earlier run of this scale (e.g. to time only the
+        # refresh again after changing it): its measures are reported again as they were
+        out.update(json.loads(measured.read_text()))
+        out["full_build_reused"] = True
+    else:
+        shutil.rmtree(db.parent, ignore_errors=True)
+        db.parent.mkdir(parents=True)
+        if not tests:
+            cmd += ["--resource-type", "model", "seed", "snapshot"]
+        build = run_measured(cmd, env, root, db.parent / "build.log")
+        out["full_build_s"] = build["seconds"]
+        out["build_returncode"] = build["returncode"]
+        out["peak_rss_mb"] = build["peak_rss_mb"]
+        run_results = json.loads((target / "run_results.json").read_text())
+        manifest = json.loads((target / "manifest.json").read_text())
+        out["phases"] = phase_timings(run_results, manifest)
+        out["slowest_models"] = slowest_nodes(run_results, 10)
+        out["slowest_tests"] = slowest_nodes(run_results, 5, ("test", "unit_test"))
+        out["build_failures"] = [
+            r["unique_id"] for r in run_results["results"] if r["status"] in ("error", "fail")
+        ]
+        out["warehouse_mb"] = round(db.stat().st_size / 2**20, 1)
 
-    # --- floor, in its own process (its own RSS); its numbers must equal the marts'
-    floor = run_floor_process(raw, DEFAULT_AS_OF, memory_limit, base / "floor")
-    out["floor_s"] = floor["seconds"]
-    out["floor_peak_rss_mb"] = floor["peak_rss_mb"]
-    out["ratio_full_to_floor"] = (
-        round(out["full_build_s"] / out["floor_s"], 1) if out["floor_s"] else None
-    )
-    if build["returncode"] == 0 and floor["rows"] is not None:
-        diffs = compare_kpis(floor["rows"], mart_rows(db))
-        out["floor_equals_marts"] = not diffs
-        out["floor_differences"] = diffs[:20]
+        # --- floor, in its own process (its own RSS); its numbers must equal the marts'
+        floor = run_floor_process(raw, DEFAULT_AS_OF, memory_limit, base / "floor")
+        out["floor_s"] = floor["seconds"]
+        out["floor_peak_rss_mb"] = floor["peak_rss_mb"]
+        out["ratio_full_to_floor"] = (
+            round(out["full_build_s"] / out["floor_s"], 1) if out["floor_s"] else None
+        )
+        if build["returncode"] == 0 and floor["rows"] is not None:
+            diffs = compare_kpis(floor["rows"], mart_rows(db))
+            out["floor_equals_marts"] = not diffs
+            out["floor_differences"] = diffs[:20]
+
+        measured.write_text(
+            json.dumps({k: v for k, v in out.items() if k not in ("generate_s",)}, indent=1)
+        )
 
     # --- one more day, scheduled refresh on a copy
     if incremental:
@@ -548,6 +566,9 @@ def bench_scale(
         shutil.rmtree(live.parent, ignore_errors=True)
         live.parent.mkdir(parents=True)
         shutil.copy(db, live)
+        # the live file was fully built from `raw`: record that, as a refresh would have, so
+        # the refresh plans its build from what changed (the two event files)
+        inputs.record_build(live, root, env={**env, "ABM_WAREHOUSE_PATH": str(live)})
         env_next = dict(env, ABM_RAW_EXTRACTS_PATH=str(next_raw))
         env_next.pop("ABM_WAREHOUSE_PATH")
         # the refresh runs the `gx` post-build check when that sub-command is registered;
@@ -586,6 +607,7 @@ def bench_scale(
         out["incremental_returncode"] = ref["returncode"]
         out["incremental_peak_rss_mb"] = ref["peak_rss_mb"]
         out["incremental_share"] = round(ref["seconds"] / out["full_build_s"], 3)
+        out["incremental_plan"] = last_refresh_record(live).get("plan")
         # the refreshed warehouse must hold what a from-scratch computation gives: the floor
         # on the next day's files
         if ref["returncode"] == 0:
@@ -596,7 +618,91 @@ def bench_scale(
                 diffs = compare_kpis(next_floor["rows"], mart_rows(live))
                 out["incremental_equals_floor"] = not diffs
                 out["incremental_differences"] = diffs[:20]
+            if verify_refresh:
+                # every mart, not only the headline KPIs: a from-scratch build of the models
+                # on the next day's files (tests left out: they change no row)
+                fresh = base / "verify" / "warehouse.duckdb"
+                shutil.rmtree(fresh.parent, ignore_errors=True)
+                fresh.parent.mkdir(parents=True)
+                verify_cmd = [
+                    *cmd[: cmd.index("--target-path")],
+                    "--target-path",
+                    str(fresh.parent / "target"),
+                    "--log-path",
+                    str(fresh.parent / "logs"),
+                    "--exclude",
+                    "tag:raw_sample",
+                    "--resource-type",
+                    "model",
+                    "seed",
+                    "snapshot",
+                ]
+                env_fresh = dict(env_next, ABM_WAREHOUSE_PATH=str(fresh))
+                full = run_measured(verify_cmd, env_fresh, root, fresh.parent / "build.log")
+                out["verify_build_s"] = full["seconds"]
+                if full["returncode"] == 0:
+                    diffs = compare_schemas(live, fresh)
+                    out["refresh_equals_full_build"] = not diffs
+                    out["refresh_full_build_differences"] = diffs[:20]
+                shutil.rmtree(fresh.parent, ignore_errors=True)
     return out
+
+
+def last_refresh_record(live: Path) -> dict:
+    log = live.parent / "refresh.log"
+    lines = log.read_text().splitlines() if log.exists() else []
+    return json.loads(lines[-1]) if lines else {}
+
+
+def compare_schemas(a: Path, b: Path, schema: str = "marts", digits: int = 6) -> list[str]:
+    """Relations of `schema` that differ between two warehouses (rows as multisets).
+
+    Floating-point columns are compared rounded to `digits` decimals (a parallel sum's last
+    bits depend on the order rows arrive in).
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{a}' as a (read_only)")
+        con.execute(f"attach '{b}' as b (read_only)")
+
+        def relations(db: str) -> set[str]:
+            return {
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_catalog = ? and table_schema = ?",
+                    [db, schema],
+                ).fetchall()
+            }
+
+        left, right = relations("a"), relations("b")
+        diffs = [f"{t}: only in {'a' if t in left else 'b'}" for t in sorted(left ^ right)]
+        for table in sorted(left & right):
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_catalog = 'a' and table_schema = ? and table_name = ? "
+                "order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            select = ", ".join(
+                f'round("{c}", {digits}) as "{c}"' if t in ("DOUBLE", "FLOAT") else f'"{c}"'
+                for c, t in columns
+            )
+
+            def minus(x: str, y: str, table: str = table, select: str = select) -> int:
+                return con.execute(
+                    f'select count(*) from (select {select} from {x}.{schema}."{table}" '
+                    f'except all select {select} from {y}.{schema}."{table}")'
+                ).fetchone()[0]
+
+            only_a, only_b = minus("a", "b"), minus("b", "a")
+            if only_a or only_b:
+                diffs.append(f"{table}: {only_a} row(s) only in a, {only_b} only in b")
+        return diffs
+    finally:
+        con.close()
 
 
 # ---------------------------------------------------------------------------- results
@@ -670,7 +776,7 @@ def report_markdown(results: dict, label: str = "") -> str:
             f"{r['peak_rss_mb']} | {r.get('incremental_s', '-')}"
             f"{' (failed)' if r.get('incremental_returncode') else ''}"
             f"{' (no gx)' if r.get('incremental_gx_skipped') else ''} | "
-            f"{r.get('incremental_share', '-')} |"
+            f"{r.get('incremental_share', '-')}{_plan_brief(r)} |"
         )
     lines += [
         "",
@@ -688,14 +794,21 @@ def report_markdown(results: dict, label: str = "") -> str:
     ]
     lines += [
         "",
-        "Checks: the floor's numbers equal the kpi_ marts' (floor = marts), and the refreshed "
-        "warehouse's equal the floor on the next day's files (refresh = floor):",
+        "Checks: the floor's numbers equal the kpi_ marts' (floor = marts); the refreshed "
+        "warehouse's equal the floor on the next day's files (refresh = floor) and its marts, "
+        "row for row, a from-scratch build on those files (refresh = full build):",
         "",
     ]
     lines += [
         f"- scale {r['scale']:g}×{r['event_multiplier']}: floor = marts "
         f"{r.get('floor_equals_marts', '-')}, refresh = floor "
-        f"{r.get('incremental_equals_floor', '-')}"
+        f"{r.get('incremental_equals_floor', '-')}, refresh = full build "
+        f"{r.get('refresh_equals_full_build', '-')}"
+        + (
+            f" ({'; '.join(r['refresh_full_build_differences'])})"
+            if r.get("refresh_full_build_differences")
+            else ""
+        )
         for r in results["runs"]
     ]
     lines.append("")
@@ -720,6 +833,14 @@ def report_markdown(results: dict, label: str = "") -> str:
     return "\n".join(lines)
 
 
+def _plan_brief(run: dict) -> str:
+    plan = run.get("incremental_plan")
+    if not plan:
+        return ""
+    changed = f": {', '.join(plan['changed'])}" if plan.get("changed") else ""
+    return f" ({plan['kind']}{changed})"
+
+
 def write_results(results: dict, out: Path, label: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -735,7 +856,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work", type=Path, default=Path("target/bench"), help="data + builds")
     parser.add_argument("--out", type=Path, default=Path("benchmarks"))
     parser.add_argument("--label", default="", help="a title for the report (e.g. smoke run)")
-    parser.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit")
+    parser.add_argument(
+        "--memory-limit",
+        default="3GB",
+        help="DuckDB memory_limit (default %(default)s: with dbt and Python beside DuckDB, the "
+        "build's processes stay under 4 GiB)",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-incremental", action="store_true")
     parser.add_argument("--no-tests", action="store_true", help="models only (no dbt tests)")
@@ -750,6 +876,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--refresh-skip-gx",
         action="store_true",
         help="run the one-more-day refresh without its Great Expectations check",
+    )
+    parser.add_argument(
+        "--no-verify-refresh",
+        action="store_true",
+        help="skip the check that the refreshed warehouse's marts equal a from-scratch build "
+        "on the next day's files (one more models-only build per scale)",
+    )
+    parser.add_argument(
+        "--reuse-build",
+        action="store_true",
+        help="reuse a scale's earlier full build and floor (their measures are reported again) "
+        "and run only the one-more-day refresh",
     )
     parser.add_argument("--floor-only", type=Path, metavar="RAW_DIR", help=argparse.SUPPRESS)
     parser.add_argument("--floor-json", type=Path, help=argparse.SUPPRESS)
@@ -782,6 +920,8 @@ def run(args: argparse.Namespace) -> int:
             not args.no_tests,
             args.refresh_exclude,
             args.refresh_skip_gx,
+            not args.no_verify_refresh,
+            args.reuse_build,
         )
         print(json.dumps({k: v for k, v in r.items() if k not in ("raw_rows",)}, indent=2))
         runs.append(r)
