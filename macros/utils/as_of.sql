@@ -15,3 +15,10 @@
 {% macro as_of_month() -%}
     cast({{ dbt.date_trunc('month', "cast('" ~ var('as_of_date') ~ "' as date)") }} as date)
 {%- endmacro %}
+
+{#- When this dbt invocation started, as a timestamp: the bookkeeping stamp (`dbt_refreshed_at`)
+    incremental models put on the rows a run writes, so a model downstream can find them. Never
+    used to decide "today" (that is as_of_date). -#}
+{% macro run_stamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}

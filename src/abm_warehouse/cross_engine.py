@@ -156,29 +156,15 @@ def main(argv: list[str]) -> int:
 
     os.environ["TZ"] = "UTC"  # PySpark turns timestamps into datetimes in the local zone
     import duckdb
-    from pyspark.sql import SparkSession
+
+    from abm_warehouse.spark_session import local_spark_session
 
     disabled = {}
     if args.spark_manifest:
         with open(args.spark_manifest) as f:
             disabled = disabled_models(json.load(f))
 
-    d = args.spark_dir
-    spark = (
-        SparkSession.builder.enableHiveSupport()
-        .config("spark.master", "local[1]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", f"{d}/warehouse")
-        .config(
-            "spark.hadoop.javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={d}/metastore_db;create=true",
-        )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={d}")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_spark_session(args.spark_dir)
     con = duckdb.connect(args.duckdb, read_only=True)
     con.execute("set TimeZone = 'UTC'")
     duck_names = {

@@ -157,17 +157,18 @@ class ManifestIndex:
 
     def unit_tests_holding(self, model: str, column: str) -> list[str]:
         """Unit tests expecting `column`: on the model itself, else on its nearest ancestors."""
-        direct = [
+        # sorted: the manifest lists unit tests in parse order, which partial parsing changes
+        direct = sorted(
             f"{model}::{t['name']}" for t in self.unit_tests.get(model, []) if _expects(t, column)
-        ]
+        )
         if direct:
             return direct
         for ancestor in self.ancestors(model):
-            found = [
+            found = sorted(
                 f"{ancestor}::{t['name']}"
                 for t in self.unit_tests.get(ancestor, [])
                 if _expects(t, column)
-            ]
+            )
             if found:
                 return found
         return []

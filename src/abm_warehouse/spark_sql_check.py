@@ -82,26 +82,13 @@ def called_functions(sql: str) -> set[str]:
 
 def main(argv: list[str]) -> int:
     from dbt.cli.main import dbtRunner
-    from pyspark.sql import SparkSession
+
+    from abm_warehouse.spark_session import local_spark_session
 
     spark_dir = os.environ.get("ABM_SPARK_DIR", "target/spark-sql-check")
     target_path = "target/spark-sql-check-dbt"
     start = time.time()
-    spark = (
-        SparkSession.builder.enableHiveSupport()
-        .config("spark.master", "local[1]")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.warehouse.dir", f"{spark_dir}/warehouse")
-        .config(
-            "spark.hadoop.javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=true",
-        )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir}")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_spark_session(spark_dir)
     spark.sql("create database if not exists raw")
     for path in sorted(Path("seeds/raw_sample").glob("*.csv")):
         if path.stem == "raw_defect_manifest":

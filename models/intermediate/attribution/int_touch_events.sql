@@ -171,8 +171,7 @@ final as (
         email_campaign_id,
         channel,
         true as is_touch,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
-            as dbt_refreshed_at
+        {{ run_stamp() }} as dbt_refreshed_at
     from touches
 
     union all
@@ -187,8 +186,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as email_campaign_id,
         cast(null as {{ dbt.type_string() }}) as channel,
         false as is_touch,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
-            as dbt_refreshed_at
+        {{ run_stamp() }} as dbt_refreshed_at
     from emptied
 
 )

@@ -172,8 +172,7 @@ final as (
         first_clicked_at,
         unsubscribed_at,
         last_loaded_at,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
-            as dbt_refreshed_at
+        {{ run_stamp() }} as dbt_refreshed_at
     from sends
 
     union all
@@ -196,8 +195,7 @@ final as (
         cast(null as timestamp) as first_clicked_at,
         cast(null as timestamp) as unsubscribed_at,
         cast(null as timestamp) as last_loaded_at,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
-            as dbt_refreshed_at
+        {{ run_stamp() }} as dbt_refreshed_at
     from emptied
 
 )

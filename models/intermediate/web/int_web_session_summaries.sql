@@ -197,8 +197,7 @@ final as (
         landing.referrer_domain,
         coalesce(channels.channel, 'direct') as channel,
         aggregated.last_loaded_at,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
-            as dbt_refreshed_at
+        {{ run_stamp() }} as dbt_refreshed_at
     from aggregated
     inner join landing
         on aggregated.session_id = landing.session_id
