@@ -136,6 +136,17 @@ def test_compare_schemas_finds_changed_missing_and_extra_rows_not_float_noise(tm
     ]
 
 
+def test_merge_keeps_earlier_runs_of_other_scales_only():
+    earlier = [_run(1, 30.0, 1.0), _run(4, 90.0, 3.0)]
+    new = [_run(4, 80.0, 3.0), _run(40, 900.0, 30.0, multiplier=14)]
+    merged = bench.merge_runs(new, earlier)
+    assert sorted((r["scale"], r["full_build_s"]) for r in merged) == [
+        (1, 30.0),
+        (4, 80.0),
+        (40, 900.0),
+    ]
+
+
 def test_scaling_ratio_is_null_without_a_4x_pair():
     assert bench.summarize([_run(1, 30.0, 1.0), _run(2, 50.0, 2.0)])["scaling_4x_ratio"] is None
     # 0.3 x 4 is 1.2000000000000002 in floating point: still a 4x pair

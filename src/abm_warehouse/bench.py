@@ -753,6 +753,12 @@ def summarize(runs: list[dict]) -> dict:
     return results
 
 
+def merge_runs(new: list[dict], earlier: list[dict]) -> list[dict]:
+    """The new runs plus the earlier runs of other scales (e.g. 1x, 2x, 4x beside 40x14)."""
+    done = {(r["scale"], r["event_multiplier"]) for r in new}
+    return new + [r for r in earlier if (r["scale"], r["event_multiplier"]) not in done]
+
+
 def _bar(value: float, top: float, width: int = 40) -> str:
     n = 0 if not top else int(round(width * value / top))
     return "█" * n or "▏"
@@ -884,6 +890,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "on the next day's files (one more models-only build per scale)",
     )
     parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the runs of other scales already in <out>/results.json",
+    )
+    parser.add_argument(
         "--reuse-build",
         action="store_true",
         help="reuse a scale's earlier full build and floor (their measures are reported again) "
@@ -925,6 +936,9 @@ def run(args: argparse.Namespace) -> int:
         )
         print(json.dumps({k: v for k, v in r.items() if k not in ("raw_rows",)}, indent=2))
         runs.append(r)
+    if args.merge and (args.out / "results.json").exists():
+        earlier = json.loads((args.out / "results.json").read_text()).get("runs", [])
+        runs = merge_runs(runs, earlier)
     results = summarize(runs)
     write_results(results, args.out, args.label)
     print(f"wrote {args.out / 'results.json'} and {args.out / 'report.md'}")
