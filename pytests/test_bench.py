@@ -119,20 +119,29 @@ def test_compare_schemas_finds_changed_missing_and_extra_rows_not_float_noise(tm
         path = tmp_path / f"{name}.duckdb"
         con = duckdb.connect(str(path))
         con.execute("create schema marts")
-        con.execute(f"create table marts.fct_a as select * from (values {rows}) t(k, amount)")
+        con.execute(
+            "create table marts.fct_a as select k, cast(amount as double) as amount "
+            f"from (values {rows}) t(k, amount)"
+        )
         con.execute("create table marts.fct_same as select 1 as k")
         if extra:
             con.execute("create table marts.fct_extra as select 1 as k")
         con.close()
         return path
 
-    a = warehouse("a", "(1, 0.1 + 0.2), (2, 5.0), (2, 5.0)", extra=True)
-    same = warehouse("same", "(2, 5.0), (1, 0.3), (2, 5.0)", extra=True)
+    a = warehouse("a", "(1, 0.1 + 0.2), (2, 5.0), (2, 4.0), (4, 789903.7859995747)", True)
+    same = warehouse("same", "(2, 4.0), (1, 0.3), (2, 5.0), (4, 789903.7859995746)", True)
     assert bench.compare_schemas(a, same) == []
-    b = warehouse("b", "(1, 0.3), (2, 5.0), (3, 1.0)", extra=False)
+    b = warehouse("b", "(1, 0.3), (2, 5.0), (3, 4.0), (4, 789903.78)", extra=False)
     assert bench.compare_schemas(a, b) == [
         "fct_extra: only in a",
         "fct_a: 1 row(s) only in a, 1 only in b",
+    ]
+    c = warehouse("c", "(1, 0.3), (2, 5.0), (2, 4.0), (4, 789903.78)", extra=True)
+    assert bench.compare_schemas(a, c) == ["fct_a: 1 row(s) with values apart by more than 1e-09"]
+    nulls = warehouse("nulls", "(1, 0.3), (2, 5.0), (2, 4.0), (4, null)", extra=True)
+    assert bench.compare_schemas(a, nulls) == [
+        "fct_a: 1 row(s) with values apart by more than 1e-09"
     ]
 
 

@@ -654,11 +654,14 @@ def last_refresh_record(live: Path) -> dict:
     return json.loads(lines[-1]) if lines else {}
 
 
-def compare_schemas(a: Path, b: Path, schema: str = "marts", digits: int = 6) -> list[str]:
-    """Relations of `schema` that differ between two warehouses (rows as multisets).
+def compare_schemas(a: Path, b: Path, schema: str = "marts", rel_tol: float = 1e-9) -> list[str]:
+    """Relations of `schema` that differ between two warehouses.
 
-    Floating-point columns are compared rounded to `digits` decimals (a parallel sum's last
-    bits depend on the order rows arrive in).
+    Rows are compared as multisets on their exact (non floating-point) columns; rows with the
+    same exact values are then paired (in order of their floating-point values) and each
+    floating-point value must agree within `rel_tol` (relative, absolute below 1): a parallel
+    sum's last bits depend on the order rows arrive in, so two builds of the same data differ
+    there.
     """
     import duckdb
 
@@ -680,29 +683,58 @@ def compare_schemas(a: Path, b: Path, schema: str = "marts", digits: int = 6) ->
         left, right = relations("a"), relations("b")
         diffs = [f"{t}: only in {'a' if t in left else 'b'}" for t in sorted(left ^ right)]
         for table in sorted(left & right):
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_catalog = 'a' and table_schema = ? and table_name = ? "
-                "order by ordinal_position",
-                [schema, table],
-            ).fetchall()
-            select = ", ".join(
-                f'round("{c}", {digits}) as "{c}"' if t in ("DOUBLE", "FLOAT") else f'"{c}"'
-                for c, t in columns
-            )
-
-            def minus(x: str, y: str, table: str = table, select: str = select) -> int:
-                return con.execute(
-                    f'select count(*) from (select {select} from {x}.{schema}."{table}" '
-                    f'except all select {select} from {y}.{schema}."{table}")'
-                ).fetchone()[0]
-
-            only_a, only_b = minus("a", "b"), minus("b", "a")
-            if only_a or only_b:
-                diffs.append(f"{table}: {only_a} row(s) only in a, {only_b} only in b")
+            diff = _compare_relation(con, f'{schema}."{table}"', rel_tol)
+            if diff:
+                diffs.append(f"{table}: {diff}")
         return diffs
     finally:
         con.close()
+
+
+def _compare_relation(con, relation: str, rel_tol: float) -> str | None:
+    schema, table = relation.split(".", 1)
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = 'a' and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema, table.strip('"')],
+    ).fetchall()
+    exact = [f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT")]
+    floats = [f'"{c}"' for c, t in columns if t in ("DOUBLE", "FLOAT")]
+    keys = ", ".join(exact) or "1"
+
+    def minus(x: str, y: str) -> int:
+        return con.execute(
+            f"select count(*) from (select {keys} from {x}.{relation} "
+            f"except all select {keys} from {y}.{relation})"
+        ).fetchone()[0]
+
+    only_a, only_b = minus("a", "b"), minus("b", "a")
+    if only_a or only_b:
+        return f"{only_a} row(s) only in a, {only_b} only in b"
+    if not floats:
+        return None
+    order = ", ".join(floats)
+
+    def numbered(db: str) -> str:
+        return (
+            f"select *, row_number() over (partition by {keys} order by {order}) as _pair "
+            f"from {db}.{relation}"
+        )
+
+    same_key = " and ".join(
+        [f"x.{c} is not distinct from y.{c}" for c in exact] + ["x._pair = y._pair"]
+    )
+    far = " or ".join(
+        f"(x.{f} is null) <> (y.{f} is null) or abs(x.{f} - y.{f}) > "
+        f"{rel_tol} * greatest(1, abs(x.{f}), abs(y.{f}))"
+        for f in floats
+    )
+    (apart,) = con.execute(
+        f"select count(*) from ({numbered('a')}) x join ({numbered('b')}) y "
+        f"on {same_key} where {far}"
+    ).fetchone()
+    return f"{apart} row(s) with values apart by more than {rel_tol:g}" if apart else None
 
 
 # ---------------------------------------------------------------------------- results
