@@ -67,12 +67,19 @@ watermark as (
 
 ),
 
+{#- Read from the raw relation itself, not from raw_all: a CTE referenced twice is
+    materialized by DuckDB (every raw row, every column), and only two columns are needed. -#}
 arrived as (
 
     select
         {{ stage_text(key[0]) }} as _stage_key,
         {{ stage_timestamp('_loaded_at') }} as _loaded_ts
-    from raw_all
+    from (
+        select
+            cast({{ raw_col(key[0]) }} as {{ dbt.type_string() }}) as {{ raw_col(key[0]) }},
+            {% if '_loaded_at' in present %}cast(_loaded_at as {{ dbt.type_string() }}){% else %}cast(null as {{ dbt.type_string() }}){% endif %} as _loaded_at
+        from {{ relation }}
+    ) as raw_keys
 
 ),
 
@@ -194,6 +201,10 @@ final as (
             when _record_issue is not null then _record_issue
             when _is_deleted then 'soft_deleted'
         end as _quarantine_reason
+        {%- if config.get('materialized') == 'incremental' %},
+        {#- the rows this run (re)wrote: stg_ models over an incremental base restage those keys -#}
+        {{ run_stamp() }} as dbt_refreshed_at
+        {%- endif %}
     from ranked
 
 )

@@ -59,3 +59,21 @@
 {% macro spark__incremental_by_key_config(key) -%}
     {{ return({'materialized': 'table', 'file_format': 'parquet'}) }}
 {%- endmacro %}
+
+{#- The staged models of the append-only event tables: typed tables, restaged by key from the
+    rows their incremental base model rewrote (strategy: macros/utils/restage.sql). Spark
+    without Delta (no row-level delete): a plain table, rebuilt each run. -#}
+{% macro staged_events_config(key) -%}
+    {{ return(adapter.dispatch('staged_events_config', 'abm_warehouse')(key)) }}
+{%- endmacro %}
+
+{% macro default__staged_events_config(key) -%}
+    {#- on_schema_change ignore: the run's extra `_row_outcome` column is expected, and the
+        restage strategy checks the columns itself -#}
+    {{ return({'materialized': 'incremental', 'incremental_strategy': 'restage', 'unique_key': key,
+               'on_schema_change': 'ignore'}) }}
+{%- endmacro %}
+
+{% macro spark__staged_events_config(key) -%}
+    {{ return({'materialized': 'table', 'file_format': 'parquet'}) }}
+{%- endmacro %}

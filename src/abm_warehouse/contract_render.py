@@ -210,61 +210,63 @@ def render_seeds() -> str:
     return _dump({"version": 2, "seeds": seeds})
 
 
+REFRESHED_AT_DOC = (
+    "When a dbt run last (re)wrote this row (run_started_at; bookkeeping for the incremental "
+    "models downstream, no KPI reads it)."
+)
+
+
 def render_base_yml(t: Table) -> str:
     m = model_names(t)
-    return _dump(
-        {
-            "version": 2,
-            "models": [
-                {
-                    "name": m["base"],
-                    "description": f"One row per raw row of {t.system}.{t.name} (every raw row, none "
-                    "dropped), with its raw text values, a stable `_raw_row_key`, its "
-                    "outcome (staged / quarantined / superseded by a newer re-extract) and "
-                    f"the quarantine reason. De-duplication key: {', '.join(t.key)}.",
-                    "data_tests": [
-                        {
-                            "reconciles_with_raw": {
-                                "arguments": {
-                                    "source_name": t.system,
-                                    "table_name": t.name,
-                                    "staged_model": m["stg"],
-                                    "quarantine_model": m["quarantine"],
-                                }
-                            }
-                        }
-                    ],
-                    "columns": [
-                        {
-                            "name": "_raw_row_key",
-                            "description": "Stable key of the raw row: hash of its "
-                            "values and its ordinal among exact copies.",
-                            "data_tests": ["unique", "not_null"],
-                        },
-                        {
-                            "name": "_row_outcome",
-                            "description": "staged, quarantined or superseded.",
-                            "data_tests": [
-                                "not_null",
-                                {"accepted_values": {"arguments": {"values": list(ROW_OUTCOMES)}}},
-                            ],
-                        },
-                        {
-                            "name": "_quarantine_reason",
-                            "description": "Why the row was quarantined (NULL unless quarantined).",
-                            "data_tests": [
-                                {
-                                    "accepted_values": {
-                                        "arguments": {"values": list(QUARANTINE_REASONS)}
-                                    }
-                                }
-                            ],
-                        },
-                    ],
+    model = _base_model_yml(t, m)
+    if t.name in APPEND_ONLY_TABLES:
+        model["columns"].append({"name": "dbt_refreshed_at", "description": REFRESHED_AT_DOC})
+    return _dump({"version": 2, "models": [model]})
+
+
+def _base_model_yml(t: Table, m: dict[str, str]) -> dict:
+    return {
+        "name": m["base"],
+        "description": f"One row per raw row of {t.system}.{t.name} (every raw row, none "
+        "dropped), with its raw text values, a stable `_raw_row_key`, its "
+        "outcome (staged / quarantined / superseded by a newer re-extract) and "
+        f"the quarantine reason. De-duplication key: {', '.join(t.key)}.",
+        "data_tests": [
+            {
+                "reconciles_with_raw": {
+                    "arguments": {
+                        "source_name": t.system,
+                        "table_name": t.name,
+                        "staged_model": m["stg"],
+                        "quarantine_model": m["quarantine"],
+                    }
                 }
-            ],
-        }
-    )
+            }
+        ],
+        "columns": [
+            {
+                "name": "_raw_row_key",
+                "description": "Stable key of the raw row: hash of its "
+                "values and its ordinal among exact copies.",
+                "data_tests": ["unique", "not_null"],
+            },
+            {
+                "name": "_row_outcome",
+                "description": "staged, quarantined or superseded.",
+                "data_tests": [
+                    "not_null",
+                    {"accepted_values": {"arguments": {"values": list(ROW_OUTCOMES)}}},
+                ],
+            },
+            {
+                "name": "_quarantine_reason",
+                "description": "Why the row was quarantined (NULL unless quarantined).",
+                "data_tests": [
+                    {"accepted_values": {"arguments": {"values": list(QUARANTINE_REASONS)}}}
+                ],
+            },
+        ],
+    }
 
 
 def render_quarantine_yml(t: Table) -> str:
@@ -350,6 +352,8 @@ def render_stg_yml(t: Table) -> str:
             "description": "When the extract holding this version was taken (UTC).",
         }
     )
+    if t.name in APPEND_ONLY_TABLES:
+        columns.append({"name": "dbt_refreshed_at", "description": REFRESHED_AT_DOC})
     for flag, text in _flags(t):
         columns.append(
             {
@@ -433,17 +437,41 @@ def _cast(c: Column) -> str:
     }[c.type]
 
 
+STG_INCREMENTAL_DOC = """\
+-- A table, parsed once (not a view re-parsed by every consumer and test). Incremental: a run
+-- restages the keys whose rows the base model (re)wrote since this model's last run (its
+-- dbt_refreshed_at), with every raw row of those keys; the `restage` strategy
+-- (macros/utils/restage.sql) deletes those keys and inserts their staged rows, so a key whose
+-- newest version was quarantined or soft-deleted leaves. Per engine: macros/utils/engines.sql.
+"""
+
+
 def render_stg_sql(t: Table) -> str:
     m = model_names(t)
-    lines = [
-        SQL_HEADER,
-        "with source as (\n",
-        f"    select * from {{{{ ref('{m['base']}') }}}}",
-        "    where _row_outcome = 'staged'\n",
-        "),\n",
-        "renamed as (\n",
-        "    select\n",
-    ]
+    key = staged_name(t, t.column(t.key[0]))
+    if t.name in APPEND_ONLY_TABLES:
+        source = [
+            f"{{{{ config(**staged_events_config('{key}')) }}}}\n",
+            STG_INCREMENTAL_DOC,
+            "with source as (\n",
+            f"    select * from {{{{ ref('{m['base']}') }}}}",
+            "    {%- if is_incremental() %}",
+            "    where",
+            "        (select max(dbt_refreshed_at) from {{ this }}) is null",
+            "        or dbt_refreshed_at > (select max(dbt_refreshed_at) from {{ this }})",
+            "    {%- else %}",
+            "    where _row_outcome = 'staged'",
+            "    {%- endif %}\n",
+            "),\n",
+        ]
+    else:
+        source = [
+            "with source as (\n",
+            f"    select * from {{{{ ref('{m['base']}') }}}}",
+            "    where _row_outcome = 'staged'\n",
+            "),\n",
+        ]
+    lines = [SQL_HEADER, *source, "renamed as (\n", "    select\n"]
     body = []
     for banner, types in BANNERS:
         cols = [c for c in t.columns if c.type in types]
@@ -454,6 +482,8 @@ def render_stg_sql(t: Table) -> str:
         body.append("")
     body.append("        -- load")
     body.append(f"        {{{{ stage_timestamp('{LOADED_AT}') }}}} as loaded_at,")
+    if t.name in APPEND_ONLY_TABLES:
+        body.append("        {{ run_stamp() }} as dbt_refreshed_at,")
     flags = _flags(t)
     if flags:
         body.append("")
@@ -461,6 +491,11 @@ def render_stg_sql(t: Table) -> str:
         for flag, _ in flags:
             body.append(f"        {_flag_sql(t, flag)} as {flag},")
     body[-1] = body[-1].rstrip(",")
+    if t.name in APPEND_ONLY_TABLES:
+        # the restage strategy inserts only the staged rows of a run and drops this column
+        body.append("        {%- if is_incremental() %},")
+        body.append("        _row_outcome")
+        body.append("        {%- endif %}")
     lines.append("\n".join(body))
     lines.append("\n    from source\n\n)\n\nselect * from renamed\n")
     return "\n".join(lines).replace("\n\n\n", "\n\n")

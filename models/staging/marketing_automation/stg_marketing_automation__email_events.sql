@@ -1,9 +1,23 @@
 -- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
 
+{{ config(**staged_events_config('email_event_id')) }}
+
+-- A table, parsed once (not a view re-parsed by every consumer and test). Incremental: a run
+-- restages the keys whose rows the base model (re)wrote since this model's last run (its
+-- dbt_refreshed_at), with every raw row of those keys; the `restage` strategy
+-- (macros/utils/restage.sql) deletes those keys and inserts their staged rows, so a key whose
+-- newest version was quarantined or soft-deleted leaves. Per engine: macros/utils/engines.sql.
+
 with source as (
 
     select * from {{ ref('base_marketing_automation__email_events') }}
+    {%- if is_incremental() %}
+    where
+        (select max(dbt_refreshed_at) from {{ this }}) is null
+        or dbt_refreshed_at > (select max(dbt_refreshed_at) from {{ this }})
+    {%- else %}
     where _row_outcome = 'staged'
+    {%- endif %}
 
 ),
 
@@ -25,6 +39,7 @@ renamed as (
 
         -- load
         {{ stage_timestamp('_loaded_at') }} as loaded_at,
+        {{ run_stamp() }} as dbt_refreshed_at,
 
         -- flags (rows kept, see the model's warn tests)
         {{ is_invalid_email('recipient') }} as has_invalid_email,
@@ -32,6 +47,9 @@ renamed as (
             'SENT', 'DELIVERED', 'OPEN', 'CLICK', 'BOUNCE', 'UNSUBSCRIBE', 'SPAMREPORT'
         ]) }} as has_unknown_enum,
         coalesce({{ stage_timestamp('created') }} >= {{ as_of_end() }}, false) as is_future_dated
+        {%- if is_incremental() %},
+        _row_outcome
+        {%- endif %}
 
     from source
 

@@ -1,9 +1,23 @@
 -- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
 
+{{ config(**staged_events_config('web_event_id')) }}
+
+-- A table, parsed once (not a view re-parsed by every consumer and test). Incremental: a run
+-- restages the keys whose rows the base model (re)wrote since this model's last run (its
+-- dbt_refreshed_at), with every raw row of those keys; the `restage` strategy
+-- (macros/utils/restage.sql) deletes those keys and inserts their staged rows, so a key whose
+-- newest version was quarantined or soft-deleted leaves. Per engine: macros/utils/engines.sql.
+
 with source as (
 
     select * from {{ ref('base_web__web_events') }}
+    {%- if is_incremental() %}
+    where
+        (select max(dbt_refreshed_at) from {{ this }}) is null
+        or dbt_refreshed_at > (select max(dbt_refreshed_at) from {{ this }})
+    {%- else %}
     where _row_outcome = 'staged'
+    {%- endif %}
 
 ),
 
@@ -32,12 +46,16 @@ renamed as (
 
         -- load
         {{ stage_timestamp('_loaded_at') }} as loaded_at,
+        {{ run_stamp() }} as dbt_refreshed_at,
 
         -- flags (rows kept, see the model's warn tests)
         {{ is_unknown_enum('event_type', [
             'page_view', 'cta_impression', 'cta_click'
         ]) }} as has_unknown_enum,
         coalesce({{ stage_timestamp('occurred_at') }} >= {{ as_of_end() }}, false) as is_future_dated
+        {%- if is_incremental() %},
+        _row_outcome
+        {%- endif %}
 
     from source
 

@@ -1,0 +1,32 @@
+{#- The `restage` incremental strategy (DuckDB): the run's rows carry the base model's
+    `_row_outcome`; every key among them is deleted from the target, then only the staged rows
+    are inserted, without that column. A key whose newest version was quarantined, soft-deleted
+    or moved away so leaves the staged model (plain delete+insert would keep its old row).
+    Used by the staged models of the append-only event tables (staged_events_config). The
+    run's columns must be the target's plus `_row_outcome`: anything else is a schema change
+    and fails the run (rebuild with --full-refresh). -#}
+{% macro get_incremental_restage_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set temp = arg_dict['temp_relation'] -%}
+    {%- set key = arg_dict['unique_key'] -%}
+    {%- if key is not string -%}
+        {{ exceptions.raise_compiler_error("the restage strategy needs one key column, not " ~ key) }}
+    {%- endif -%}
+    {%- set target_columns = adapter.get_columns_in_relation(target) | map(attribute='name') | map('lower') | list -%}
+    {%- set run_columns = adapter.get_columns_in_relation(temp) | map(attribute='name') | map('lower') | list -%}
+    {%- if run_columns != target_columns + ['_row_outcome'] -%}
+        {{ exceptions.raise_compiler_error(
+            "restage of " ~ target ~ ": the run's columns " ~ run_columns ~ " are not the table's "
+            ~ target_columns ~ " plus _row_outcome; the model changed: run it with --full-refresh") }}
+    {%- endif -%}
+    {%- set columns = target_columns | map('string') | list -%}
+    {%- set column_list = [] -%}
+    {%- for c in columns -%}{%- do column_list.append(adapter.quote(c)) -%}{%- endfor %}
+delete from {{ target }}
+where {{ key }} in (select {{ key }} from {{ temp }} where {{ key }} is not null);
+
+insert into {{ target }} ({{ column_list | join(', ') }})
+select {{ column_list | join(', ') }}
+from {{ temp }}
+where _row_outcome = 'staged'
+{%- endmacro %}
