@@ -11,12 +11,13 @@
 -- (valid) recipient have no send.
 --
 -- Incremental by arrival, exact for late events, re-extracts and deletions. A run takes the raw
--- event rows that arrived since the last one (base model, every outcome: staged, superseded,
--- quarantined; _loaded_at after the newest loaded_at here minus var incremental_lookback_days),
--- finds every send any version of those event ids belongs to, and recomputes those sends from
--- all their staged events. A send left without events (its events deleted or moved to another
+-- event rows the base model (re)wrote since this model's last run (every outcome: staged,
+-- superseded, quarantined; the base model's dbt_refreshed_at after the newest here), finds
+-- every send any version of those event ids belongs to, and recomputes those sends from all
+-- their staged events. A send left without events (its events deleted or moved to another
 -- send) is written as a row with n_events = 0, which fct_email_sends leaves out. A run's cost ~
--- one scan of the raw events to find arrivals, plus the changed sends' events.
+-- the rewritten raw rows (found by a typed stamp, not by parsing every load time) plus the
+-- changed sends' events.
 -- dbt_refreshed_at marks the rows a run wrote (run_started_at, bookkeeping only) so that
 -- incremental models downstream (int_touch_events) find rewritten sends, deletions included;
 -- no KPI reads it.
@@ -32,51 +33,31 @@ with staged_events as (
 -- noqa: disable=LT02
 {% if is_incremental() %}
 
-raw_events as (
-
-    select
-        {{ stage_text('id') }} as email_event_id,
-        {{ stage_text('email_campaign_id') }} as email_campaign_id,
-        {{ stage_email('recipient') }} as recipient,
-        {{ stage_timestamp('_loaded_at') }} as loaded_at
-    from {{ ref('base_marketing_automation__email_events') }}
-
-),
-
 watermark as (
 
-    select
-        {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(last_loaded_at)') }}
-            as arrived_after
+    select max(dbt_refreshed_at) as refreshed_after
     from {{ this }}
-
-),
-
-arrived_ids as (
-
-    select distinct raw_events.email_event_id
-    from raw_events
-    cross join watermark
-    where
-        raw_events.email_event_id is not null
-        and (
-            raw_events.loaded_at is null
-            or watermark.arrived_after is null
-            or raw_events.loaded_at > watermark.arrived_after
-        )
 
 ),
 
 changed_sends as (
 
-    -- every send any version of an arrived event id belongs to (old and new)
+    -- every send any version of an arrived event id belongs to (old and new): the base model
+    -- rewrites every raw row of a key with a newer load, so its rows written since this
+    -- model's last run hold every version of each arrived event
     select distinct
-        raw_events.email_campaign_id,
-        raw_events.recipient
-    from raw_events
-    inner join arrived_ids
-        on raw_events.email_event_id = arrived_ids.email_event_id
-    where raw_events.email_campaign_id is not null and raw_events.recipient is not null
+        {{ stage_text('email_campaign_id') }} as email_campaign_id,
+        {{ stage_email('recipient') }} as recipient
+    from {{ ref('base_marketing_automation__email_events') }} as raw_events
+    cross join watermark
+    where
+        (
+            watermark.refreshed_after is null
+            or raw_events.dbt_refreshed_at > watermark.refreshed_after
+        )
+        and {{ stage_text('id') }} is not null
+        and {{ stage_text('email_campaign_id') }} is not null
+        and {{ stage_email('recipient') }} is not null
 
 ),
 
