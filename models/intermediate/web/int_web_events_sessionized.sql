@@ -17,29 +17,20 @@
 -- before any arrival, so nothing can join them: the result equals a full rebuild. A run's
 -- cost ~ the arriving visitors' events since their restart points (the "new window"), plus one
 -- scan of the staged events to find arrivals.
-
-with source_events as (
-
-    select * from {{ ref('stg_web__web_events') }}
-
-),
+--
+-- The staged events and this table are read by name where they are needed, not through a CTE:
+-- DuckDB materializes a CTE that is referenced more than once (a copy of every event).
 
 -- The incremental CTEs are not rendered when linting: their layout is checked by eye.
 -- noqa: disable=LT02
 {% if is_incremental() %}
 
-existing as (
-
-    select * from {{ this }}
-
-),
-
-watermark as (
+with watermark as (
 
     select
         {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(loaded_at)') }}
             as arrived_after
-    from existing
+    from {{ this }}
 
 ),
 
@@ -54,9 +45,9 @@ arrivals as (
                 else source_events.occurred_at
             end
         ) as first_arrival_at
-    from source_events
+    from {{ ref('stg_web__web_events') }} as source_events
     cross join watermark
-    left join existing
+    left join {{ this }} as existing
         on source_events.web_event_id = existing.web_event_id
     where
         source_events.loaded_at is null
@@ -75,7 +66,7 @@ restart_points as (
             else arrivals.first_arrival_at
         end as restart_at
     from arrivals
-    left join existing
+    left join {{ this }} as existing
         on
             arrivals.anonymous_id = existing.anonymous_id
             and existing.occurred_at >= {{ dbt.dateadd(
@@ -93,7 +84,7 @@ offsets as (
         restart_points.restart_at,
         coalesce(max(existing.session_number), 0) as sessions_before
     from restart_points
-    left join existing
+    left join {{ this }} as existing
         on
             restart_points.anonymous_id = existing.anonymous_id
             and restart_points.restart_at > existing.session_started_at
@@ -106,7 +97,7 @@ events as (
     select
         source_events.*,
         offsets.sessions_before
-    from source_events
+    from {{ ref('stg_web__web_events') }} as source_events
     inner join offsets
         on
             source_events.anonymous_id = offsets.anonymous_id
@@ -116,12 +107,12 @@ events as (
 
 {% else %}
 
-events as (
+with events as (
 
     select
         *,
         0 as sessions_before
-    from source_events
+    from {{ ref('stg_web__web_events') }}
 
 ),
 
@@ -155,16 +146,34 @@ flagged as (
 
 ),
 
+-- The session's number, its start and each page view's next page view, over one ordering of
+-- the visitor's events (one sort): the start is the time of the latest session start so far
+-- (events are in time order, so it is the session's earliest); the next page view is the
+-- first later page view, if it comes before the next session's start (a new session starts
+-- more than a timeout after the previous event, so a page view of this session never ties it).
 numbered as (
 
     select
         *,
-        sessions_before + sum(is_session_start) over (
+        sessions_before + sum(is_session_start) over visitor_so_far as session_number,
+        max(case when is_session_start = 1 then occurred_at end) over visitor_so_far
+            as session_started_at,
+        min(case when event_type = 'page_view' then occurred_at end) over visitor_after
+            as later_page_view_at,
+        min(case when is_session_start = 1 then occurred_at end) over visitor_after
+            as next_session_started_at
+    from flagged
+    window
+        visitor_so_far as (
             partition by anonymous_id
             order by occurred_at, web_event_id
             rows between unbounded preceding and current row
-        ) as session_number
-    from flagged
+        ),
+        visitor_after as (
+            partition by anonymous_id
+            order by occurred_at, web_event_id
+            rows between 1 following and unbounded following
+        )
 
 ),
 
@@ -174,7 +183,7 @@ final as (
         web_event_id,
         anonymous_id,
         session_number,
-        min(occurred_at) over (partition by anonymous_id, session_number) as session_started_at,
+        session_started_at,
         is_session_start = 1 as is_session_start,
         event_type,
         page_url,
@@ -187,6 +196,15 @@ final as (
         utm_campaign,
         company_domain,
         occurred_at,
+        case
+            when
+                event_type = 'page_view'
+                and (
+                    next_session_started_at is null
+                    or later_page_view_at < next_session_started_at
+                )
+                then later_page_view_at
+        end as next_page_view_at,
         loaded_at
     from numbered
 

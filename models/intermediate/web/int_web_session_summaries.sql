@@ -16,18 +16,17 @@
 -- a late event merged away disappear. A run's cost ~ the arriving visitors' events.
 -- dbt_refreshed_at marks the rows a run wrote (run_started_at, bookkeeping only) so that
 -- incremental models downstream can find them; no KPI reads it.
-
-with sessionized as (
-
-    select * from {{ ref('int_web_events_sessionized') }}
-
-),
+--
+-- A full build reads the sessionized events by name (landing and aggregated): DuckDB
+-- materializes a CTE referenced twice, a copy of every event; an incremental run's events (the
+-- changed visitors') are a CTE.
 
 -- The incremental CTEs are not rendered when linting: their layout is checked by eye.
 -- noqa: disable=LT02
 {% if is_incremental() %}
+{%- set events = 'events' %}
 
-watermark as (
+with watermark as (
 
     select
         {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(last_loaded_at)') }}
@@ -39,7 +38,7 @@ watermark as (
 changed_visitors as (
 
     select distinct sessionized.anonymous_id
-    from sessionized
+    from {{ ref('int_web_events_sessionized') }} as sessionized
     cross join watermark
     where
         sessionized.loaded_at is null
@@ -51,19 +50,16 @@ changed_visitors as (
 events as (
 
     select sessionized.*
-    from sessionized
+    from {{ ref('int_web_events_sessionized') }} as sessionized
     inner join changed_visitors
         on sessionized.anonymous_id = changed_visitors.anonymous_id
 
 ),
 
 {% else %}
+{%- set events = ref('int_web_events_sessionized') %}
 
-events as (
-
-    select * from sessionized
-
-),
+with
 
 {% endif %}
 -- noqa: enable=LT02
@@ -89,7 +85,7 @@ landing as (
         lower(utm_medium) as utm_medium,
         utm_campaign,
         {{ url_domain('referrer') }} as referrer_domain
-    from events
+    from {{ events }} as events
     where is_session_start
 
 ),
@@ -174,7 +170,7 @@ aggregated as (
         sum(case when event_type = 'cta_click' then 1 else 0 end) as cta_clicks,
         max(company_domain) as company_domain,
         max(loaded_at) as last_loaded_at
-    from events
+    from {{ events }} as events
     group by session_id, anonymous_id
 
 ),

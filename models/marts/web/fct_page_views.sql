@@ -1,5 +1,7 @@
--- Page views with their time on page: the time to the next page view of the same session; the
--- session's last page view has none (catalog: it is excluded from average time on page).
+-- Page views with their time on page: the time to the next page view of the same session
+-- (next_page_view_at, computed with the sessions in int_web_events_sessionized: one sort of the
+-- events); the session's last page view has none (catalog: it is excluded from average time on
+-- page).
 
 with events as (
 
@@ -14,45 +16,28 @@ sessions as (
 
 ),
 
-timed as (
-
-    select
-        web_event_id,
-        session_id,
-        anonymous_id,
-        page_url,
-        page_title,
-        content_id,
-        occurred_at as viewed_at,
-        lead(occurred_at) over (
-            partition by session_id order by occurred_at, web_event_id
-        ) as next_page_view_at
-    from events
-
-),
-
 final as (
 
     select
-        timed.web_event_id as page_view_id,
-        timed.session_id,
-        timed.anonymous_id,
+        events.web_event_id as page_view_id,
+        events.session_id,
+        events.anonymous_id,
         sessions.person_id,
         sessions.account_id,
         sessions.segment,
         sessions.channel,
-        timed.page_url,
-        timed.page_title,
-        timed.content_id,
-        timed.viewed_at,
-        {{ to_month('timed.viewed_at') }} as view_month,
-        timed.next_page_view_at,
-        timed.next_page_view_at is null as is_last_page_view,
-        {{ dbt.datediff('timed.viewed_at', 'timed.next_page_view_at', 'second') }}
+        events.page_url,
+        events.page_title,
+        events.content_id,
+        events.occurred_at as viewed_at,
+        {{ to_month('events.occurred_at') }} as view_month,
+        events.next_page_view_at,
+        events.next_page_view_at is null as is_last_page_view,
+        {{ dbt.datediff('events.occurred_at', 'events.next_page_view_at', 'second') }}
             as time_on_page_seconds
-    from timed
+    from events
     inner join sessions
-        on timed.session_id = sessions.session_id
+        on events.session_id = sessions.session_id
 
 )
 
