@@ -14,7 +14,7 @@
     {%- endif -%}
     {%- set target_columns = adapter.get_columns_in_relation(target) | map(attribute='name') | map('lower') | list -%}
     {%- set run_columns = adapter.get_columns_in_relation(temp) | map(attribute='name') | map('lower') | list -%}
-    {%- if run_columns != target_columns + ['_row_outcome'] -%}
+    {%- if '_row_outcome' not in run_columns or (run_columns | reject('equalto', '_row_outcome') | sort | list) != (target_columns | sort | list) -%}
         {{ exceptions.raise_compiler_error(
             "restage of " ~ target ~ ": the run's columns " ~ run_columns ~ " are not the table's "
             ~ target_columns ~ " plus _row_outcome; the model changed: run it with --full-refresh") }}

@@ -85,7 +85,7 @@ landing as (
         lower(utm_medium) as utm_medium,
         utm_campaign,
         {{ url_domain('referrer') }} as referrer_domain
-    from {{ events }} as events
+    from {{ events }}
     where is_session_start
 
 ),
@@ -170,7 +170,7 @@ aggregated as (
         sum(case when event_type = 'cta_click' then 1 else 0 end) as cta_clicks,
         max(company_domain) as company_domain,
         max(loaded_at) as last_loaded_at
-    from {{ events }} as events
+    from {{ events }}
     group by session_id, anonymous_id
 
 ),
