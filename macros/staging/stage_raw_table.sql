@@ -19,8 +19,10 @@
     outcomes. Rows with a blank key are their own group: new ones are added. A load that
     arrives with load times below the newest already staged would be missed: the
     reconciles_with_raw test (raw rows = base rows) fails then, and `--full-refresh` restages.
+    stamp_rows (the append-only tables): a `dbt_refreshed_at` column, the run that (re)wrote
+    the row, so the models downstream find the restaged keys without parsing load times.
 -#}
-{% macro stage_raw_table(source_name, table_name) %}
+{% macro stage_raw_table(source_name, table_name, stamp_rows=false) %}
     {%- set relation = raw_relation(source_name, table_name) -%}
     {%- set node = graph.sources.get('source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name) if execute else none -%}
     {%- if node is none -%}
@@ -201,8 +203,9 @@ final as (
             when _record_issue is not null then _record_issue
             when _is_deleted then 'soft_deleted'
         end as _quarantine_reason
-        {%- if config.get('materialized') == 'incremental' %},
-        {#- the rows this run (re)wrote: stg_ models over an incremental base restage those keys -#}
+        {%- if stamp_rows %},
+        {#- the rows this run (re)wrote: the staged model and int_email_send_events find them
+            (on every engine, so that their SQL and unit tests are the same everywhere) -#}
         {{ run_stamp() }} as dbt_refreshed_at
         {%- endif %}
     from ranked

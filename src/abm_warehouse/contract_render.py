@@ -403,12 +403,14 @@ def render_base_sql(t: Table) -> str:
     if t.name in APPEND_ONLY_TABLES:
         # incremental: rows of keys with newer loads are restaged (delete+insert by raw row)
         config = "{{ config(**incremental_by_key_config('_raw_row_key')) }}"
+        stamp = ", stamp_rows=true"
     else:
         config = "{{ config(materialized='table') }}"
+        stamp = ""
     return (
         f"{SQL_HEADER}-- depends_on: {{{{ ref('{t.name}') }}}}\n"
         f"{config}\n\n"
-        f"{{{{ stage_raw_table('{t.system}', '{t.name}') }}}}\n"
+        f"{{{{ stage_raw_table('{t.system}', '{t.name}'{stamp}) }}}}\n"
     )
 
 

@@ -2,4 +2,4 @@
 -- depends_on: {{ ref('email_event') }}
 {{ config(**incremental_by_key_config('_raw_row_key')) }}
 
-{{ stage_raw_table('marketing_automation', 'email_event') }}
+{{ stage_raw_table('marketing_automation', 'email_event', stamp_rows=true) }}

@@ -2,4 +2,4 @@
 -- depends_on: {{ ref('web_event') }}
 {{ config(**incremental_by_key_config('_raw_row_key')) }}
 
-{{ stage_raw_table('web', 'web_event') }}
+{{ stage_raw_table('web', 'web_event', stamp_rows=true) }}
