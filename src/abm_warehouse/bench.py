@@ -438,6 +438,21 @@ def run_floor_process(raw: Path, as_of: date, memory_limit: str, stem: Path) -> 
     return {"seconds": result["seconds"], "peak_rss_mb": measured["peak_rss_mb"], "rows": rows}
 
 
+def code_version(root: Path) -> str | None:
+    """The project's commit a run measured (`git describe --always --dirty`), if known."""
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
 def machine() -> dict:
     mem = None
     try:
@@ -477,7 +492,11 @@ def bench_scale(
     tag = f"scale-{scale:g}x{event_multiplier}"
     base = work / tag
     raw = base / "raw"
-    out: dict = {"scale": scale, "event_multiplier": event_multiplier}
+    out: dict = {
+        "scale": scale,
+        "event_multiplier": event_multiplier,
+        "code_version": code_version(root),
+    }
 
     started = time.monotonic()
     if not (raw / "web_event.parquet").exists():
@@ -803,13 +822,14 @@ def report_markdown(results: dict, label: str = "") -> str:
     lines += [
         f"Machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, {m['platform']}, DuckDB {m['duckdb']}.",
         "",
-        "| scale | events | full build s | floor s | full/floor | peak RSS MB | "
+        "| scale | code | events | full build s | floor s | full/floor | peak RSS MB | "
         "refresh +1 day s | share |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["runs"]:
         lines.append(
-            f"| {r['scale']:g}×{r['event_multiplier']} | {r.get('events') or '-'} | "
+            f"| {r['scale']:g}×{r['event_multiplier']} | {r.get('code_version') or '-'} | "
+            f"{r.get('events') or '-'} | "
             f"{r['full_build_s']} | {r['floor_s']} | {r['ratio_full_to_floor']} | "
             f"{r['peak_rss_mb']} | {r.get('incremental_s', '-')}"
             f"{' (failed)' if r.get('incremental_returncode') else ''}"
