@@ -3,8 +3,8 @@
     are inserted, without that column. A key whose newest version was quarantined, soft-deleted
     or moved away so leaves the staged model (plain delete+insert would keep its old row).
     Used by the staged models of the append-only event tables (staged_events_config). The
-    run's columns must be the target's plus `_row_outcome`: anything else is a schema change
-    and fails the run (rebuild with --full-refresh). -#}
+    run's columns must be the target's (in any order) plus `_row_outcome`: anything else is a
+    schema change and fails the run (rebuild with --full-refresh). -#}
 {% macro get_incremental_restage_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set temp = arg_dict['temp_relation'] -%}
@@ -19,9 +19,8 @@
             "restage of " ~ target ~ ": the run's columns " ~ run_columns ~ " are not the table's "
             ~ target_columns ~ " plus _row_outcome; the model changed: run it with --full-refresh") }}
     {%- endif -%}
-    {%- set columns = target_columns | map('string') | list -%}
     {%- set column_list = [] -%}
-    {%- for c in columns -%}{%- do column_list.append(adapter.quote(c)) -%}{%- endfor %}
+    {%- for c in target_columns -%}{%- do column_list.append(adapter.quote(c)) -%}{%- endfor %}
 delete from {{ target }}
 where {{ key }} in (select {{ key }} from {{ temp }} where {{ key }} is not null);
 
