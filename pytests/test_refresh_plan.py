@@ -8,6 +8,8 @@ refreshed warehouse's KPIs equal the floor computed from scratch on the next day
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import os
 import subprocess
@@ -18,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse import contract, inputs
+from abm_warehouse import as_of, contract, inputs
 
 FAKE_DBT = textwrap.dedent(
     """
@@ -28,7 +30,22 @@ FAKE_DBT = textwrap.dedent(
 
     calls = os.environ["FAKE_DBT_CALLS"]
     with open(calls, "a") as f:
-        f.write(json.dumps(sys.argv[1:]) + "\\n")
+        as_of = "AS_OF=" + os.environ.get("ABM_AS_OF_DATE", "")
+        f.write(json.dumps(sys.argv[1:] + [as_of]) + "\\n")
+    macro = "macro.abm_warehouse.as_of_value"
+    manifest = dict(
+        macros={macro: dict(depends_on=dict(macros=[]))},
+        nodes={
+            "model.abm_warehouse.kpi_fake": dict(
+                name="kpi_fake", resource_type="model", depends_on=dict(macros=[macro])
+            ),
+            "model.abm_warehouse.stg_fake": dict(
+                name="stg_fake", resource_type="model", depends_on=dict(macros=[])
+            ),
+        },
+    )
+    with open(os.path.join(os.environ["DBT_TARGET_PATH"], "manifest.json"), "w") as f:
+        json.dump(manifest, f)
     con = duckdb.connect(os.environ["ABM_WAREHOUSE_PATH"])
     con.execute("create schema if not exists marts")
     con.execute("create or replace table marts.kpi_fake as select 1 as value")
@@ -47,7 +64,7 @@ FAKE_DBT = textwrap.dedent(
 def project(tmp_path: Path, monkeypatch) -> dict[str, Path]:
     root = tmp_path / "project"
     (root / "models").mkdir(parents=True)
-    (root / "dbt_project.yml").write_text("name: fake\n")
+    (root / "dbt_project.yml").write_text('name: fake\nvars:\n  as_of_date: "2026-06-30"\n')
     (root / "models" / "m.sql").write_text("select 1\n")
     extracts = tmp_path / "extracts"
     extracts.mkdir()
@@ -72,7 +89,7 @@ def _env(project: dict[str, Path]) -> dict[str, str]:
     return env
 
 
-def refresh(project: dict[str, Path], *extra: str) -> dict:
+def refresh(project: dict[str, Path], *extra: str, code: int = 0) -> dict:
     result = subprocess.run(
         [
             sys.executable,
@@ -91,22 +108,33 @@ def refresh(project: dict[str, Path], *extra: str) -> dict:
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == code, result.stdout + result.stderr
     log = project["live"].parent / "refresh.log"
     return json.loads(log.read_text().splitlines()[-1])
 
 
 def dbt_calls(project: dict[str, Path]) -> list[list[str]]:
+    """dbt's arguments per call (the fake's last entry, the as-of date, left out)."""
+    return [call[:-1] for call in _raw_calls(project)]
+
+
+def _raw_calls(project: dict[str, Path]) -> list[list[str]]:
     if not project["calls"].exists():
         return []
     return [json.loads(line) for line in project["calls"].read_text().splitlines()]
+
+
+def as_of_seen_by_dbt(project: dict[str, Path]) -> str:
+    """ABM_AS_OF_DATE of dbt's last call."""
+    return _raw_calls(project)[-1][-1].removeprefix("AS_OF=")
 
 
 def selected(call: list[str]) -> list[str]:
     if "--select" not in call:
         return []
     rest = call[call.index("--select") + 1 :]
-    return rest[: rest.index("--exclude")] if "--exclude" in rest else rest
+    ends = [i for i, arg in enumerate(rest) if arg.startswith("--")]
+    return rest[: ends[0]] if ends else rest
 
 
 def recorded(live: Path) -> inputs.Inputs | None:
@@ -157,6 +185,9 @@ def test_changed_raw_files_build_their_descendants_only(project):
         "web_event+",
         "source:web.web_event+",
     ]
+    # a planned build runs the data tests of what it builds; unit tests test code (unchanged)
+    call = dbt_calls(project)[-1]
+    assert call[call.index("--exclude-resource-type") + 1] == "unit_test"
     # the next run sees the new digests: nothing left to do
     assert refresh(project)["plan"]["kind"] == inputs.NOTHING
 
@@ -181,6 +212,113 @@ def test_partial_select_clears_the_record_so_the_next_run_is_full(project):
     assert refresh(project)["plan"]["kind"] == inputs.FULL
 
 
+def test_a_later_as_of_date_builds_what_reads_it_and_never_reparses_for_it(project):
+    refresh(project)
+    assert as_of_seen_by_dbt(project) == "2026-06-30"  # the project's var (no live warehouse)
+    record = refresh(project, "--as-of", "2026-07-01")
+    assert record["plan"] == {
+        "kind": inputs.CHANGED,
+        "reason": "the as-of date moved from 2026-06-30 to 2026-07-01",
+        "changed": [],
+        "as_of_moved": True,
+    }
+    assert record["as_of_date"] == "2026-07-01" and record["as_of_policy"] == "2026-07-01"
+    call = dbt_calls(project)[-1]
+    # the models that read the as-of date (manifest of the last build) and their descendants
+    assert selected(call) == ["kpi_fake+"]
+    # passed in the environment, not as a var: dbt's partial parsing survives
+    assert as_of_seen_by_dbt(project) == "2026-07-01" and "--vars" not in call
+    assert recorded(project["live"]).as_of == "2026-07-01"
+    # without --as-of a refresh keeps the live warehouse's date
+    assert refresh(project)["plan"]["kind"] == inputs.NOTHING
+    assert refresh(project)["as_of_date"] == "2026-07-01"
+
+
+def test_the_as_of_date_never_moves_backwards_unless_rebuilt_from_scratch(project):
+    refresh(project, "--as-of", "2026-07-01")
+    before = recorded(project["live"])
+    record = refresh(project, "--as-of", "2026-06-15", code=1)
+    assert record["failed_step"] == "plan" and not record["published"]
+    assert "backwards, from 2026-07-01 (the live warehouse) to 2026-06-15" in record["error"]
+    assert "--full-refresh" in record["error"]
+    assert recorded(project["live"]) == before
+    record = refresh(project, "--as-of", "2026-06-15", "--full-refresh")
+    assert record["plan"]["kind"] == inputs.FULL and record["as_of_date"] == "2026-06-15"
+    assert "--full-refresh" in dbt_calls(project)[-1]
+
+
+def test_as_of_loaded_is_the_day_before_the_newest_load(project):
+    record = refresh(project, "--as-of", "loaded", code=1)
+    assert record["failed_step"] == "as_of" and "account.parquet" in record["error"]
+    (project["extracts"] / "account.parquet").unlink()  # not a Parquet file
+    (project["extracts"] / "web_event.csv").write_text(
+        "event_id,_loaded_at\n1,2026-12-02T23:10:00Z\n2,2026-12-04T01:55:00+00:00\n"
+    )
+    record = refresh(project, "--as-of", "loaded")
+    assert record["as_of_date"] == "2026-12-03" and record["as_of_policy"] == "loaded"
+    assert as_of_seen_by_dbt(project) == "2026-12-03"
+    assert "2026-12-04T01:55:00+00:00" in record["as_of_reason"]
+
+
+def test_delta_folders_plan_appends_as_changes_and_rewrites_as_full_rebuilds(project):
+    folder = project["extracts"] / "email_event"
+    (folder / "load_date=2026-12-01").mkdir(parents=True)
+    (folder / "load_date=2026-12-01" / "part-0.csv").write_text("id\n1\n")
+    (folder / "_landing").mkdir()  # a loader's files in progress: not read, not digested
+    (folder / "_landing" / "part-9.csv").write_text("id\n9\n")
+    refresh(project)
+    saved = recorded(project["live"])
+    assert list(k for k in saved.raw if k.startswith("email_event")) == [
+        "email_event/load_date=2026-12-01/part-0.csv"
+    ]
+    (folder / "load_date=2026-12-02").mkdir()
+    (folder / "load_date=2026-12-02" / "part-0.csv").write_text("id\n2\n")
+    record = refresh(project)
+    assert record["plan"]["kind"] == inputs.CHANGED and record["plan"]["changed"] == ["email_event"]
+    # a landed file that changes: incremental models cannot un-read it
+    (folder / "load_date=2026-12-01" / "part-0.csv").write_text("id\n1\n3\n")
+    record = refresh(project)
+    assert record["plan"]["kind"] == inputs.FULL and record["plan"]["full_refresh"]
+    assert "email_event" in record["plan"]["reason"]
+    assert "--full-refresh" in dbt_calls(project)[-1]
+
+
+def test_as_of_arguments_are_checked():
+    assert as_of.parse_policy(" Loaded ") == "loaded"
+    assert as_of.parse_policy("2026-12-03") == "2026-12-03"
+    with pytest.raises(ValueError, match="expected one of loaded"):
+        as_of.parse_policy("last tuesday")
+    now = dt.datetime(2026, 12, 4, 1, 30, tzinfo=dt.UTC)
+    assert as_of.resolve("today", now=now)[0] == "2026-12-04"
+    assert as_of.resolve("yesterday", now=now)[0] == "2026-12-03"
+    assert as_of.resolve("live", live="2026-11-30", project_default="2026-06-30")[0] == (
+        "2026-11-30"
+    )
+    assert as_of.resolve("live", project_default="2026-06-30")[0] == "2026-06-30"
+    with pytest.raises(as_of.NoLoadedData):
+        as_of.resolve("loaded", locations={})
+
+
+def test_loaded_at_is_read_once_per_landed_file(tmp_path, monkeypatch):
+    folder = tmp_path / "web_event" / "load_date=2026-12-01"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text("event_id,_loaded_at\n1,2026-12-01T01:00:00Z\n")
+    locations = inputs.raw_locations(tmp_path, str(tmp_path))
+    cache = tmp_path / "cache.json"
+    read = []
+    original = as_of._max_loaded_at
+    monkeypatch.setattr(as_of, "_max_loaded_at", lambda p: read.append(p) or original(p))
+    first = as_of.newest_loaded_at(locations, cache)
+    assert first == dt.datetime(2026, 12, 1, 1, tzinfo=dt.UTC) and len(read) == 1
+    (tmp_path / "web_event" / "load_date=2026-12-02").mkdir()
+    (tmp_path / "web_event" / "load_date=2026-12-02" / "a.csv").write_text(
+        "event_id,_loaded_at\n2,2026-12-02T01:00:00Z\n"
+    )
+    locations = inputs.raw_locations(tmp_path, str(tmp_path))
+    assert as_of.newest_loaded_at(locations, cache) == dt.datetime(2026, 12, 2, 1, tzinfo=dt.UTC)
+    assert len(read) == 2  # only the new file
+
+
 # ---------------------------------------------------------------------------- inputs.py
 
 
@@ -198,6 +336,22 @@ def _inputs(**raw: str) -> inputs.Inputs:
         (_inputs(a="1", b="2"), _inputs(a="1", b="3"), inputs.CHANGED, ("b",)),
         (_inputs(a="1"), _inputs(a="1", c="9"), inputs.CHANGED, ("c",)),
         (_inputs(a="1", c="9"), _inputs(a="1"), inputs.CHANGED, ("c",)),
+        # delta folders: a new file is a change, a changed or removed one a rebuild
+        (
+            _inputs(**{"e/d=1/p.csv": "1"}),
+            _inputs(**{"e/d=1/p.csv": "1", "e/d=2/p.csv": "2"}),
+            inputs.CHANGED,
+            ("e",),
+        ),
+        (_inputs(**{"e/d=1/p.csv": "1"}), _inputs(**{"e/d=1/p.csv": "9"}), inputs.FULL, ("e",)),
+        (
+            _inputs(**{"e/d=1/p.csv": "1", "e/d=2/p.csv": "2"}),
+            _inputs(**{"e/d=2/p.csv": "2"}),
+            inputs.FULL,
+            ("e",),
+        ),
+        (_inputs(e="1"), _inputs(**{"e/d=1/p.csv": "1"}), inputs.FULL, ("e",)),
+        (_inputs(e="missing"), _inputs(**{"e/d=1/p.csv": "1"}), inputs.CHANGED, ("e",)),
     ],
 )
 def test_plan(previous, current, kind, changed):
@@ -205,10 +359,53 @@ def test_plan(previous, current, kind, changed):
     assert (plan.kind, plan.changed) == (kind, changed)
 
 
+def test_the_as_of_date_moves_forward_as_a_change_never_backwards():
+    before = inputs.Inputs("code", "extracts", {"a": "1"}, "2026-06-30")
+    later = inputs.Inputs("code", "extracts", {"a": "1"}, "2026-07-01")
+    plan = inputs.plan(before, later)
+    assert (plan.kind, plan.changed, plan.as_of_moved) == (inputs.CHANGED, (), True)
+    plan = dataclasses.replace(plan, as_of_nodes=("int_as_of", "kpi_x"))
+    assert plan.select == ["int_as_of+", "kpi_x+"]
+    with pytest.raises(inputs.AsOfBackwards, match="from 2026-07-01 .* to 2026-06-30"):
+        inputs.plan(later, before)
+    # no date recorded (an older warehouse): rebuilt
+    assert inputs.plan(dataclasses.replace(before, as_of=None), later).kind == inputs.FULL
+
+
+def test_as_of_dependent_nodes_follow_macros_that_read_the_date():
+    manifest = {
+        "macros": {
+            "macro.abm_warehouse.as_of_value": {"depends_on": {"macros": []}},
+            "macro.abm_warehouse.as_of_end": {
+                "depends_on": {"macros": ["macro.abm_warehouse.as_of_value"]}
+            },
+            "macro.abm_warehouse.to_month": {"depends_on": {"macros": []}},
+        },
+        "nodes": {
+            "model.p.a": {
+                "name": "a",
+                "resource_type": "model",
+                "depends_on": {"macros": ["macro.abm_warehouse.as_of_end"]},
+            },
+            "model.p.b": {
+                "name": "b",
+                "resource_type": "model",
+                "depends_on": {"macros": ["macro.abm_warehouse.to_month"]},
+            },
+            "test.p.t": {
+                "name": "t",
+                "resource_type": "test",
+                "depends_on": {"macros": ["macro.abm_warehouse.as_of_end"]},
+            },
+        },
+    }
+    assert inputs.as_of_dependent_nodes(manifest) == ["a"]
+
+
 def test_inputs_round_trip_through_the_ops_table():
     con = duckdb.connect()
     assert inputs.read_recorded(con) is None
-    saved = inputs.Inputs("c0de", "seeds", {"web_event": "d1", "account": "d2"})
+    saved = inputs.Inputs("c0de", "seeds", {"web_event": "d1", "account": "d2"}, "2026-06-30")
     inputs.write_recorded(con, "run-1", saved)
     assert inputs.read_recorded(con) == saved
     inputs.write_recorded(con, "run-2", None)

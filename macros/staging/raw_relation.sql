@@ -1,41 +1,98 @@
 {#- Where a raw table is read from: the seeded `raw` schema (the committed sample) or, when the
-    var `raw_extracts_path` is set, the user's own file <path>/<table>.parquet or .csv. -#}
-{% macro raw_relation(source_name, table_name) -%}
+    var `raw_extracts_path` is set, the user's own extracts in that folder, for each table
+    (first found):
+      <path>/<table>.parquet, <path>/<table>.csv    one file, re-exported whole
+      <path>/<table>/**/*.parquet|csv               a folder of delta files, e.g. one Hive
+                                                    partition per sync: <table>/load_date=2026-12-03/
+    A delta folder's files are read as one table (columns matched by name; a file may lack
+    optional columns); files or folders whose name starts with '.' or '_' (a loader's
+    in-progress files) are left out. Landed files never change: new data comes in new files
+    (docs/operations.md, "Delta landing"). -#}
+{% macro raw_relation(source_name, table_name, exclude_files=none) -%}
     {%- set path = var('raw_extracts_path', '') | trim -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- if path == '' -%}
         {{ return(relation) }}
     {%- else -%}
-        {{ return(adapter.dispatch('raw_file_relation', 'abm_warehouse')(path, table_name)) }}
+        {{ return(adapter.dispatch('raw_file_relation', 'abm_warehouse')(path, table_name, exclude_files)) }}
     {%- endif -%}
 {%- endmacro %}
 
 {% macro raw_location(source_name, table_name) -%}
     {%- set path = var('raw_extracts_path', '') | trim -%}
-    {%- if path == '' -%}{{ source(source_name, table_name) }}{%- else -%}{{ raw_file_path(path, table_name) }}{%- endif -%}
+    {%- if path == '' -%}{{ source(source_name, table_name) }}{%- else -%}{{ raw_extract(path, table_name).location }}{%- endif -%}
 {%- endmacro %}
 
-{#- The file of a table in the extracts folder: Parquet if present, else CSV. -#}
-{% macro raw_file_path(path, table_name) -%}
+{#- Whether the raw table is a folder of delta files (false for the seeds and one-file tables). -#}
+{% macro raw_is_folder(table_name) -%}
+    {%- set path = var('raw_extracts_path', '') | trim -%}
+    {{ return(path != '' and raw_extract(path, table_name).kind == 'folder') }}
+{%- endmacro %}
+
+{#- The extract of a table: {kind: 'file' | 'folder', location, parquet: [files], csv: [files]}.
+    One file wins over a folder, Parquet over CSV. Before execution (parsing): a placeholder. -#}
+{% macro raw_extract(path, table_name) -%}
     {%- set base = path.rstrip('/') ~ '/' ~ table_name -%}
-    {%- if execute -%}
-        {%- set found = run_query("select count(*) from glob('" ~ base ~ ".parquet')").columns[0].values()[0] -%}
-        {%- if found > 0 -%}{{ return(base ~ '.parquet') }}{%- endif -%}
-        {%- set found_csv = run_query("select count(*) from glob('" ~ base ~ ".csv')").columns[0].values()[0] -%}
-        {%- if found_csv == 0 -%}
-            {{ exceptions.raise_compiler_error("raw extract for table '" ~ table_name ~ "' not found: expected " ~ base ~ ".parquet or " ~ base ~ ".csv") }}
+    {%- if not execute -%}
+        {{ return({'kind': 'file', 'location': base ~ '.csv', 'parquet': [], 'csv': [base ~ '.csv']}) }}
+    {%- endif -%}
+    {%- for suffix in ['parquet', 'csv'] -%}
+        {%- set found = run_query("select count(*) from glob('" ~ base ~ "." ~ suffix ~ "')").columns[0].values()[0] -%}
+        {%- if found > 0 -%}
+            {{ return({'kind': 'file', 'location': base ~ '.' ~ suffix,
+                       'parquet': [base ~ '.parquet'] if suffix == 'parquet' else [],
+                       'csv': [base ~ '.csv'] if suffix == 'csv' else []}) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set files = {'parquet': [], 'csv': []} -%}
+    {%- for suffix in ['parquet', 'csv'] -%}
+        {%- set listed = run_query("select file from glob('" ~ base ~ "/**/*." ~ suffix ~ "') order by file") -%}
+        {%- for file in listed.columns[0].values() -%}
+            {%- set hidden = [] -%}
+            {%- for part in file[base | length + 1:].split('/') if part.startswith('.') or part.startswith('_') -%}
+                {%- do hidden.append(part) -%}
+            {%- endfor -%}
+            {%- if not hidden -%}
+                {%- do files[suffix].append(file) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if not files.parquet and not files.csv -%}
+        {{ exceptions.raise_compiler_error("raw extract for table '" ~ table_name ~ "' not found: expected " ~ base ~ ".parquet, " ~ base ~ ".csv or a folder " ~ base ~ "/ of .parquet / .csv files") }}
+    {%- endif -%}
+    {{ return({'kind': 'folder', 'location': base ~ '/', 'parquet': files.parquet, 'csv': files.csv}) }}
+{%- endmacro %}
+
+{#- A SQL list of file names. -#}
+{% macro _raw_file_list(files) -%}
+    [{%- for f in files -%}'{{ f | replace("'", "''") }}'{{ ", " if not loop.last }}{%- endfor -%}]
+{%- endmacro %}
+
+{#- The relation of a table's extract. `exclude_files`: files already read (an incremental base
+    model's), left out; then the relation may be empty (one row of NULLs is never produced: the
+    columns come from the first file). Every row carries `_source_file`, the file it came from. -#}
+{% macro default__raw_file_relation(path, table_name, exclude_files=none) -%}
+    {%- set extract = raw_extract(path, table_name) -%}
+    {%- set skip = exclude_files or [] -%}
+    {%- set parquet = extract.parquet | reject('in', skip) | list -%}
+    {%- set csv = extract.csv | reject('in', skip) | list -%}
+    {%- set reads = [] -%}
+    {%- if parquet -%}
+        {%- do reads.append("select * from read_parquet(" ~ _raw_file_list(parquet) ~ ", union_by_name = true, hive_partitioning = false, filename = '_source_file')") -%}
+    {%- endif -%}
+    {%- if csv -%}
+        {%- do reads.append("select * from read_csv(" ~ _raw_file_list(csv) ~ ", header = true, all_varchar = true, union_by_name = true, hive_partitioning = false, filename = '_source_file')") -%}
+    {%- endif -%}
+    {%- if not reads -%}
+        {#- every file already read: the first one, with no rows -#}
+        {%- set any_file = (extract.parquet + extract.csv)[0] -%}
+        {%- if any_file.endswith('.parquet') -%}
+            {%- do reads.append("select * from read_parquet('" ~ any_file ~ "', filename = '_source_file') limit 0") -%}
+        {%- else -%}
+            {%- do reads.append("select * from read_csv('" ~ any_file ~ "', header = true, all_varchar = true, filename = '_source_file') limit 0") -%}
         {%- endif -%}
     {%- endif -%}
-    {{ return(base ~ '.csv') }}
-{%- endmacro %}
-
-{% macro default__raw_file_relation(path, table_name) -%}
-    {%- set file = raw_file_path(path, table_name) -%}
-    {%- if file.endswith('.parquet') -%}
-        read_parquet('{{ file }}')
-    {%- else -%}
-        read_csv('{{ file }}', header = true, all_varchar = true)
-    {%- endif -%}
+    ({{ reads | join(' union all by name ') }})
 {%- endmacro %}
 
 {#- Column names the raw relation actually has (introspected at run time). -#}
@@ -47,6 +104,6 @@
 
 {#- Spark: reading the extracts folder needs a file-existence check (DuckDB's glob()) that
     Spark SQL does not have; not supported yet (docs/spark_status.md). -#}
-{% macro spark__raw_file_relation(path, table_name) -%}
+{% macro spark__raw_file_relation(path, table_name, exclude_files=none) -%}
     {{ exceptions.raise_compiler_error("raw_extracts_path is not supported on the spark target yet: load the extracts into the `raw` schema (seeds) instead") }}
 {%- endmacro %}

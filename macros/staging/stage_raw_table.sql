@@ -13,17 +13,27 @@
       otherwise                               -> staged
 
     Incremental (the append-only event tables, contract.APPEND_ONLY_TABLES): a run restages
-    only the keys that have a row loaded after the model's newest `_loaded_at` (or a row
-    without a parseable one), with every raw row of those keys, so their versions are ranked
-    again; delete+insert by `_raw_row_key` (stable per raw row) replaces those rows' old
-    outcomes. Rows with a blank key are their own group: new ones are added. A load that
-    arrives with load times below the newest already staged would be missed: the
-    reconciles_with_raw test (raw rows = base rows) fails then, and `--full-refresh` restages.
+    only the keys with newly arrived raw rows, with every version of those keys, so they are
+    ranked again; delete+insert by `_raw_row_key` (stable per raw row) replaces those rows'
+    old outcomes. Rows with a blank key are their own group: new ones are added.
+      - a folder of delta files: the arrived rows are the rows of the files this model has not
+        read yet (each base row keeps its `_source_file`), the older versions of their keys
+        come from this model itself: no landed file is read twice;
+      - one file (re-exported whole) or the seeded sample: the arrived rows are the rows
+        loaded after the model's newest `_loaded_at` (or without a parseable one), and every
+        raw row of their keys is read again. A load that arrives with load times below the
+        newest already staged would be missed: the reconciles_with_raw test (raw rows = base
+        rows) fails then, and `--full-refresh` restages.
     stamp_rows (the append-only tables): a `dbt_refreshed_at` column, the run that (re)wrote
     the row, so the models downstream find the restaged keys without parsing load times.
 -#}
 {% macro stage_raw_table(source_name, table_name, stamp_rows=false) %}
-    {%- set relation = raw_relation(source_name, table_name) -%}
+    {%- set from_new_files = is_incremental() and raw_is_folder(table_name) -%}
+    {%- set read_files = [] -%}
+    {%- if from_new_files and execute -%}
+        {%- set read_files = run_query("select distinct _source_file from " ~ this ~ " where _source_file is not null").columns[0].values() | list -%}
+    {%- endif -%}
+    {%- set relation = raw_relation(source_name, table_name, exclude_files=read_files) -%}
     {%- set node = graph.sources.get('source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name) if execute else none -%}
     {%- if node is none -%}
         select * from {{ relation }}
@@ -53,12 +63,46 @@ with raw_all as (
         {% if name | lower in present %}cast({{ raw_col(name) }} as {{ dbt.type_string() }}){% else %}cast(null as {{ dbt.type_string() }}){% endif %} as {{ raw_col(name) }},
         {%- endfor %}
         {% if '_loaded_at' not in names %}{% if '_loaded_at' in present %}cast(_loaded_at as {{ dbt.type_string() }}){% else %}cast(null as {{ dbt.type_string() }}){% endif %} as _loaded_at,{% endif %}
+        {% if '_source_file' in present %}cast(_source_file as {{ dbt.type_string() }}){% else %}cast(null as {{ dbt.type_string() }}){% endif %} as _source_file,
         1 as _one
     from {{ relation }}
 
 ),
 
-{% if is_incremental() -%}
+{% if from_new_files -%}
+{%- if key | length != 1 -%}
+    {{ exceptions.raise_compiler_error("incremental staging of " ~ table_name ~ " needs a single-column key, not " ~ key) }}
+{%- endif %}
+{#- raw_all holds only the rows of the files not read yet (small): referenced twice, it is
+    materialized once. -#}
+arrived_keys as (
+
+    select distinct {{ stage_text(key[0]) }} as _stage_key
+    from raw_all
+    where {{ stage_text(key[0]) }} is not null
+
+),
+
+raw_rows as (
+
+    select * from raw_all
+
+    union all
+
+    select
+        {%- for name in names %}
+        {{ raw_col(name) }},
+        {%- endfor %}
+        {%- if '_loaded_at' not in names %}
+        _loaded_at,
+        {%- endif %}
+        _source_file,
+        1 as _one
+    from {{ this }}
+    where {{ stage_text(key[0]) }} in (select _stage_key from arrived_keys)
+
+),
+{%- elif is_incremental() -%}
 {%- if key | length != 1 -%}
     {{ exceptions.raise_compiler_error("incremental staging of " ~ table_name ~ " needs a single-column key, not " ~ key) }}
 {%- endif %}
@@ -190,6 +234,7 @@ final as (
         {%- if '_loaded_at' not in names %}
         _loaded_at,
         {%- endif %}
+        _source_file,
         {{ dbt.hash(dbt.concat(['_row_hash', "'#'", dbt.safe_cast('_copy_ordinal', dbt.type_string())])) }} as _raw_row_key,
         case
             when coalesce(_record_issue, '') = 'missing_id' then 'quarantined'

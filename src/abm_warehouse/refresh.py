@@ -4,13 +4,19 @@ DuckDB has one writer and no lock waiting, so the file analysts and BI tools rea
 file) is never the file dbt writes. A refresh, under an exclusive lock `<warehouse>.lock`:
 
   1. removes build files left by killed runs;
-  2. copies the live file to `<warehouse>.build-<run id>` (incremental models keep their state);
-  3. runs `dbt build` on the copy, then `dbt source freshness` and the post-build checks. The
+  2. copies the live file to `<warehouse>.build` (incremental models keep their state; one
+     fixed name, so dbt's partial parsing survives from run to run);
+  3. decides the as-of date (`--as-of`, as_of.py: by default the live warehouse's; scheduled
+     runs pass `loaded`, the last complete day of the raw data) and passes it to dbt in
+     ABM_AS_OF_DATE; refuses to move it backwards unless `--full-refresh`;
+  4. runs `dbt build` on the copy, then `dbt source freshness` and the post-build checks. The
      build is planned from what changed since the live file was built (inputs.py): everything
      when the project, vars or versions changed (or nothing is recorded), else the descendants
-     of the raw tables whose files changed, else nothing; `--all` always builds everything;
-  4. records the run and its inputs in the copy's `ops` schema, checkpoints and closes it;
-  5. only if everything passed: hard-links the live file into `generations/`, renames the
+     of the raw tables whose files changed and, when the as-of date moved, of the models that
+     read it (data tests included, unit tests not: the code did not change), else nothing;
+     `--all` always builds everything;
+  5. records the run and its inputs in the copy's `ops` schema, checkpoints and closes it;
+  6. only if everything passed: hard-links the live file into `generations/`, renames the
      copy over the live file (readers that hold the old file keep reading it) and prunes
      generations to the newest `--keep`.
 
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import dataclasses
 import fcntl
 import json
 import os
@@ -42,7 +49,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from abm_warehouse import inputs
+from abm_warehouse import as_of, inputs
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -85,8 +92,10 @@ class Paths:
         """dbt target and log folders of refreshes (only ever used under the lock)."""
         return self.directory / ".refresh" / self.live.stem
 
-    def build(self, run_id: str) -> Path:
-        return self.live.with_name(f"{self.live.name}.build-{run_id}")
+    @property
+    def build(self) -> Path:
+        """The file a refresh builds (only ever written under the lock)."""
+        return self.live.with_name(f"{self.live.name}.build")
 
     def rollback_tmp(self, run_id: str) -> Path:
         return self.live.with_name(f"{self.live.name}.rollback-{run_id}")
@@ -117,7 +126,12 @@ class Paths:
 
     def stale_files(self) -> list[Path]:
         """Leftovers of killed runs: build and rollback files (with WALs), temp archives."""
-        patterns = [f"{self.live.name}.build-*", f"{self.live.name}.rollback-*"]
+        patterns = [
+            f"{self.live.name}.build",
+            f"{self.live.name}.build.wal",
+            f"{self.live.name}.build-*",  # earlier versions named the build file per run
+            f"{self.live.name}.rollback-*",
+        ]
         stale = [p for pattern in patterns for p in self.directory.glob(pattern)]
         if self.generations.is_dir():
             stale += self.generations.glob(f"{self._gen_prefix}*.tmp-*")
@@ -346,6 +360,9 @@ class Options:
     freshness_command: str | None = None
     check_commands: list[str] = field(default_factory=list)
     vars: str | None = None
+    # --as-of: a policy or a date (as_of.py); None: the as_of_date of --vars if it sets one,
+    # else the live warehouse's
+    as_of: str | None = None
     project_dir: Path = field(default_factory=default_project_dir)
     profiles_dir: Path | None = None
 
@@ -365,7 +382,11 @@ class Options:
         return args
 
     def build_cmd(
-        self, target_path: Path, log_path: Path, planned: Sequence[str] = ()
+        self,
+        target_path: Path,
+        log_path: Path,
+        planned: Sequence[str] = (),
+        full_refresh: bool = False,
     ) -> list[str]:
         if self.build_command:
             return shlex.split(self.build_command)
@@ -373,9 +394,12 @@ class Options:
         select = list(self.select or planned)
         if select:
             cmd += ["--select", *select]
+        if planned and not self.select:
+            # a planned build: the code is what the last full build tested
+            cmd += ["--exclude-resource-type", "unit_test"]
         if os.environ.get("ABM_RAW_EXTRACTS_PATH"):  # own extracts: do not seed the sample
             cmd += ["--exclude", "tag:raw_sample"]
-        if self.full_refresh:
+        if self.full_refresh or full_refresh:
             cmd.append("--full-refresh")
         return cmd
 
@@ -384,8 +408,8 @@ class Options:
             return shlex.split(self.freshness_command)
         return [dbt_executable(), "source", "freshness", *self.dbt_common(target_path, log_path)]
 
-    def as_of_date(self) -> str | None:
-        """The `as_of_date` var of this run: --vars if it sets it, else dbt_project.yml."""
+    def vars_as_of_date(self) -> str | None:
+        """The `as_of_date` that --vars sets, if it does."""
         import yaml
 
         if self.vars:
@@ -393,37 +417,112 @@ class Options:
                 given = yaml.safe_load(self.vars) or {}
                 if isinstance(given, dict) and "as_of_date" in given:
                     return str(given["as_of_date"])
+        return None
+
+    def project_as_of_date(self) -> str | None:
+        """The `as_of_date` var of dbt_project.yml."""
+        import yaml
+
         with contextlib.suppress(Exception):
             project = yaml.safe_load((self.project_dir / "dbt_project.yml").read_text())
             value = (project.get("vars") or {}).get("as_of_date")
             return None if value is None else str(value)
         return None
 
+    def as_of_policy(self) -> str:
+        """--as-of, else the date --vars sets, else `live`."""
+        return self.as_of or self.vars_as_of_date() or "live"
+
 
 # ---------------------------------------------------------------------------- the plan
 
 
-def _plan(opts: Options, build: Path) -> tuple[inputs.Inputs | None, inputs.Plan | None]:
+def _read_previous(build: Path) -> inputs.Inputs | None:
+    """The inputs recorded in the copy of the live file (None: no live file or no record)."""
+    if not build.exists():
+        return None
+    import duckdb
+
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        return inputs.read_recorded(con)
+    finally:
+        con.close()
+
+
+def _live_as_of(build: Path, previous: inputs.Inputs | None) -> str | None:
+    """The as-of date the live warehouse was built at: its record, else its int_as_of."""
+    if previous is not None and previous.as_of:
+        return previous.as_of
+    if not build.exists():
+        return None
+    import duckdb
+
+    with contextlib.suppress(Exception):
+        con = duckdb.connect(str(build), read_only=True)
+        try:
+            row = con.execute("select max(as_of_date) from intermediate.int_as_of").fetchone()
+        finally:
+            con.close()
+        if row and row[0]:
+            return row[0].isoformat()
+    return None
+
+
+def resolve_as_of(opts: Options, paths: Paths, build: Path) -> tuple[str, str]:
+    """(the as-of date of this run, how it was decided)."""
+    previous = _read_previous(build)
+    extracts = (os.environ.get("ABM_RAW_EXTRACTS_PATH") or "").strip() or None
+    return as_of.resolve(
+        opts.as_of_policy(),
+        locations=inputs.raw_locations(opts.project_dir, extracts),
+        live=_live_as_of(build, previous),
+        project_default=opts.project_as_of_date(),
+        cache_file=paths.state / "loaded_at_cache.json",
+    )
+
+
+def _plan(
+    opts: Options, build: Path, as_of_date: str, manifest_path: Path
+) -> tuple[inputs.Inputs | None, inputs.Plan | None]:
     """(inputs to record after success, the plan) — (None, None) for a partial or stub build.
 
     A full build (`--all`, `--full-refresh`, nothing recorded) still records its inputs.
+    Raises inputs.AsOfBackwards when the as-of date would move backwards without
+    `--full-refresh`.
     """
+    previous = _read_previous(build)
+    if not opts.full_refresh:
+        # whatever gets built, a refresh never moves the date backwards unless from scratch
+        inputs.check_as_of_forward(_live_as_of(build, previous), as_of_date)
     if opts.select or opts.build_command:
         return None, None
-    current = inputs.current_inputs(opts.project_dir, opts.vars)
+    current = inputs.current_inputs(opts.project_dir, opts.vars, as_of=as_of_date)
     if opts.build_all or opts.full_refresh:
         flag = "--all" if opts.build_all else "--full-refresh"
         return current, inputs.Plan(inputs.FULL, f"{flag} given")
-    previous = None
-    if build.exists():
-        import duckdb
+    plan = inputs.plan(previous, current)
+    if plan.kind == inputs.CHANGED and plan.as_of_moved:
+        nodes = _as_of_nodes(manifest_path)
+        if nodes is None:
+            return current, inputs.Plan(
+                inputs.FULL,
+                f"{plan.reason}; no manifest of the last build at {manifest_path} to find "
+                "the models that read it",
+            )
+        plan = dataclasses.replace(plan, as_of_nodes=tuple(nodes))
+    return current, plan
 
-        con = duckdb.connect(str(build), read_only=True)
-        try:
-            previous = inputs.read_recorded(con)
-        finally:
-            con.close()
-    return current, inputs.plan(previous, current)
+
+def _as_of_nodes(manifest_path: Path) -> list[str] | None:
+    """The models that read the as-of date, from the last build's manifest (None: none)."""
+    if not manifest_path.is_file():
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except ValueError:
+        return None
+    return inputs.as_of_dependent_nodes(manifest)
 
 
 def _changed_brief(plan: inputs.Plan) -> str:
@@ -781,7 +880,6 @@ def refresh(opts: Options) -> int:
     record = _base_record("refresh", run_id, paths)
     record.update(
         generation=run_id,
-        as_of_date=opts.as_of_date(),
         dbt_version=_version("dbt-core"),
         duckdb_version=_version("duckdb"),
     )
@@ -810,7 +908,7 @@ def _version(package: str) -> str | None:
 
 def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd: int) -> int:
     record["cleaned_stale"] = _clean_stale(paths)
-    build = paths.build(record["run_id"])
+    build = paths.build
     target_path = paths.state / "target"
     log_path = paths.state / "logs"
     target_path.mkdir(parents=True, exist_ok=True)
@@ -835,8 +933,20 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
             shutil.copyfile(paths.live, build)
         else:
             log(f"{paths.live} does not exist: building from an empty database")
-        # 2. dbt build: planned from what changed since the live file was built.
-        current, plan = _plan(opts, build)
+        # 2. the as-of date, passed to every dbt step in ABM_AS_OF_DATE (not a var: a new date
+        #    then does not make dbt re-parse the project).
+        try:
+            as_of_date, how = resolve_as_of(opts, paths, build)
+        except (as_of.NoLoadedData, ValueError) as exc:
+            raise StepFailed("as_of", str(exc)) from None
+        record.update(as_of_date=as_of_date, as_of_policy=opts.as_of_policy(), as_of_reason=how)
+        env["ABM_AS_OF_DATE"] = as_of_date
+        log(f"as-of date {as_of_date} ({how})")
+        # 3. dbt build: planned from what changed since the live file was built.
+        try:
+            current, plan = _plan(opts, build, as_of_date, target_path / "manifest.json")
+        except inputs.AsOfBackwards as exc:
+            raise StepFailed("plan", str(exc)) from None
         if plan is not None:
             record["plan"] = plan.as_dict()
             log(f"plan: {plan.kind} ({plan.reason})" + _changed_brief(plan))
@@ -849,7 +959,8 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
             built_models = []
         else:
             planned = plan.select if plan is not None and plan.kind == inputs.CHANGED else []
-            build_cmd = opts.build_cmd(target_path, log_path, planned)
+            full_refresh = plan is not None and plan.full_refresh
+            build_cmd = opts.build_cmd(target_path, log_path, planned, full_refresh)
             record["build_command"] = shlex.join(build_cmd)
             code = run_step("build", build_cmd, env, lock_fd, opts.project_dir)
             record["failing_tests"] = read_test_results(target_path)
@@ -859,7 +970,7 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
                 built_models = read_built_models(target_path)
         if not build.exists():
             raise StepFailed("build", f"the build produced no database at {build}")
-        # 3. source freshness of what is about to be published.
+        # 4. source freshness of what is about to be published.
         if opts.skip_freshness:
             record["freshness"] = {"status": "skipped"}
         else:
@@ -878,16 +989,16 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
                 log(f"WARNING {message}; publishing anyway (pass --fail-on-stale to stop)")
             elif freshness["status"] == "warn":
                 log("WARNING source freshness: " + _freshness_brief(freshness))
-        # 4. post-build checks.
+        # 5. post-build checks.
         for name, command in post_build_commands(build, opts.check_commands, built_models):
             if name == "gx" and built_models == []:
                 continue  # no mart was rebuilt: the published suites still hold
             code = run_step(name, command, env, lock_fd, opts.project_dir)
             if code != 0:
                 raise StepFailed(name, f"post-build check {name} exited with code {code}")
-        # 5. ops tables, checkpoint, close.
+        # 6. ops tables, checkpoint, close.
         record_and_checkpoint(build, record, current)
-        # 6. publish.
+        # 7. publish.
         archived = publish(paths, build, opts.keep)
         record["archived_generation"] = archived
         status, exit_code = "success", EXIT_OK
@@ -1000,6 +1111,10 @@ def status(warehouse: Path, out: Any = None) -> int:
             f"written {_utc(live_stat.st_mtime).isoformat(timespec='seconds')}",
             file=out,
         )
+        live_as_of = None
+        with contextlib.suppress(Exception):
+            live_as_of = _live_as_of(paths.live, _read_previous(paths.live))
+        print(f"  as of {live_as_of or 'unknown'}", file=out)
     else:
         print("  no live file", file=out)
     holder = read_lock_holder(paths.lock)
@@ -1026,9 +1141,10 @@ def status(warehouse: Path, out: Any = None) -> int:
     print(f"last runs ({paths.log}):", file=out)
     for r in read_log(paths, last=5):
         extra = r.get("failed_step") or r.get("to_generation") or r.get("generation") or ""
+        as_of_text = f"as of {r['as_of_date']}  " if r.get("as_of_date") else ""
         print(
             f"  {r.get('started_at', '')[:19]}  {r.get('action', ''):8} {r.get('status', ''):8} "
-            f"{extra}",
+            f"{as_of_text}{extra}",
             file=out,
         )
     return EXIT_OK
@@ -1068,6 +1184,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--vars", help="dbt --vars (YAML) for the build and freshness")
     parser.add_argument(
+        "--as-of",
+        metavar="DATE|loaded|yesterday|today|live",
+        type=_as_of_arg,
+        default=None,
+        help="the warehouse's as-of date: a date, `loaded` (the day before the newest "
+        "_loaded_at of the raw data: what scheduled runs use), `yesterday` / `today` (UTC) or "
+        "`live` (the live warehouse's date, the default; the as_of_date of --vars if it sets "
+        "one). Never moves backwards unless --full-refresh (docs/operations.md)",
+    )
+    parser.add_argument(
         "--skip-freshness", action="store_true", help="do not run `dbt source freshness`"
     )
     parser.add_argument(
@@ -1096,6 +1222,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profiles-dir", type=Path, default=None, help="default: --project-dir")
 
 
+def _as_of_arg(text: str) -> str:
+    try:
+        return as_of.parse_policy(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     if args.keep < 0:
         log("--keep must be 0 or more")
@@ -1103,6 +1236,11 @@ def run(args: argparse.Namespace) -> int:
     if args.to and not args.rollback:
         log("--to needs --rollback")
         return 2
+    if args.as_of and getattr(args, "vars", None):
+        given = Options(warehouse=args.warehouse, vars=args.vars).vars_as_of_date()
+        if given is not None:
+            log("--as-of and an as_of_date in --vars: give the date once, with --as-of")
+            return 2
     if args.status:
         return status(args.warehouse)
     # SIGTERM (systemd stop, timeout) unwinds like an exception: the build file is removed.
@@ -1121,6 +1259,7 @@ def run(args: argparse.Namespace) -> int:
         freshness_command=args.freshness_command,
         check_commands=args.check_command,
         vars=args.vars,
+        as_of=args.as_of,
         project_dir=(args.project_dir or default_project_dir()).absolute(),
         profiles_dir=args.profiles_dir.absolute() if args.profiles_dir else None,
     )

@@ -11,5 +11,6 @@ from abm_warehouse.cohorts import cohort_retention
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    as_of_date = dbt.config.get("meta")["as_of_date"]
+    # the build's as-of date (int_as_of: ABM_AS_OF_DATE or the var, read when the model runs)
+    as_of_date = dbt.ref("int_as_of").fetchone()[0]
     return cohort_retention(dbt.ref("fct_mrr_movements"), as_of_date, mrr_column="ending_mrr")

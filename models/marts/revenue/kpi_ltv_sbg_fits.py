@@ -15,5 +15,7 @@ def model(dbt, session):
         min_sample_size=int(dbt.config.get("sbg_min_sample_size")),
         annual_discount_rate=float(dbt.config.get("annual_discount_rate")),
     )
-    fits.insert(0, "as_of_date", pd.Timestamp(dbt.config.get("as_of_date")).date())
+    # the build's as-of date (int_as_of: ABM_AS_OF_DATE or the var, read when the model runs)
+    as_of_date = dbt.ref("int_as_of").fetchone()[0]
+    fits.insert(0, "as_of_date", pd.Timestamp(as_of_date).date())
     return fits
