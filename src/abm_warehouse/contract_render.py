@@ -444,7 +444,9 @@ STG_INCREMENTAL_DOC = """\
 -- restages the keys whose rows the base model (re)wrote since this model's last run (its
 -- dbt_refreshed_at), with every raw row of those keys; the `restage` strategy
 -- (macros/utils/restage.sql) deletes those keys and inserts their staged rows, so a key whose
--- newest version was quarantined or soft-deleted leaves. Per engine: macros/utils/engines.sql.
+-- newest version was quarantined or soft-deleted leaves. A later as-of date restages the rows
+-- it turns from future-dated to known (is_future_dated reads it). Per engine:
+-- macros/utils/engines.sql.
 """
 
 
@@ -452,6 +454,7 @@ def render_stg_sql(t: Table) -> str:
     m = model_names(t)
     key = staged_name(t, t.column(t.key[0]))
     if t.name in APPEND_ONLY_TABLES:
+        future = _future_column(t)
         source = [
             f"{{{{ config(**staged_events_config('{key}')) }}}}\n",
             STG_INCREMENTAL_DOC,
@@ -468,7 +471,13 @@ def render_stg_sql(t: Table) -> str:
             "    cross join watermark",
             "    where",
             "        watermark.refreshed_after is null",
-            "        or base_rows.dbt_refreshed_at > watermark.refreshed_after\n",
+            "        or base_rows.dbt_refreshed_at > watermark.refreshed_after",
+            f"        or {{{{ stage_text('{t.key[0]}') }}}} in (",
+            f"            select {key} from {{{{ this }}}}",
+            "            where",
+            "                is_future_dated",
+            f"                and {staged_name(t, future)} < {{{{ as_of_end() }}}}",
+            "        )\n",
             "),",
             "{% else %}",
             "with source as (\n",

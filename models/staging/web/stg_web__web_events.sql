@@ -6,7 +6,9 @@
 -- restages the keys whose rows the base model (re)wrote since this model's last run (its
 -- dbt_refreshed_at), with every raw row of those keys; the `restage` strategy
 -- (macros/utils/restage.sql) deletes those keys and inserts their staged rows, so a key whose
--- newest version was quarantined or soft-deleted leaves. Per engine: macros/utils/engines.sql.
+-- newest version was quarantined or soft-deleted leaves. A later as-of date restages the rows
+-- it turns from future-dated to known (is_future_dated reads it). Per engine:
+-- macros/utils/engines.sql.
 
 -- The templater indents inside the if block: the layout is checked by eye.
 -- noqa: disable=LT02
@@ -26,6 +28,12 @@ source as (
     where
         watermark.refreshed_after is null
         or base_rows.dbt_refreshed_at > watermark.refreshed_after
+        or {{ stage_text('event_id') }} in (
+            select web_event_id from {{ this }}
+            where
+                is_future_dated
+                and occurred_at < {{ as_of_end() }}
+        )
 
 ),
 {% else %}
