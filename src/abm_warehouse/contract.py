@@ -800,6 +800,14 @@ LOADED_AT = "_loaded_at"
 APPEND_ONLY_TABLES: tuple[str, ...] = ("web_event", "email_event")
 
 
+# CRM tables whose history the marts read (ABM tier, lead status, opportunity stage): besides
+# the latest version (stg_), every version the raw extracts hold is staged (stg_..._versions).
+# A folder of daily deltas holds every change, so a build from scratch sees the same history a
+# chain of daily refreshes (and their snapshots) saw; snapshots add what one file re-exported
+# whole overwrites.
+VERSIONED_TABLES: tuple[str, ...] = ("account", "lead", "opportunity")
+
+
 def table(name: str) -> Table:
     """Return the contract of one raw table by its name (names are unique across systems)."""
     for t in TABLES:
@@ -810,6 +818,9 @@ def table(name: str) -> Table:
 
 def _validate() -> None:
     names = [t.name for t in TABLES]
+    for name in VERSIONED_TABLES:  # versions are told apart by their last_modified_date
+        if not table(name).has_last_modified or name in APPEND_ONLY_TABLES:
+            raise ValueError(f"{name}: a versioned table needs last_modified_date")
     for name in APPEND_ONLY_TABLES:  # incremental staging needs one key column
         if len(table(name).key) != 1:
             raise ValueError(f"{name}: an append-only table needs a single-column key")

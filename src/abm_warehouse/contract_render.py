@@ -33,6 +33,7 @@ from abm_warehouse.contract import (
     QUARANTINE_REASONS,
     ROW_OUTCOMES,
     TABLES,
+    VERSIONED_TABLES,
     Column,
     Table,
 )
@@ -78,7 +79,12 @@ def entity_plural(t: Table) -> str:
 
 def model_names(t: Table) -> dict[str, str]:
     e = f"{t.system}__{entity_plural(t)}"
-    return {"base": f"base_{e}", "stg": f"stg_{e}", "quarantine": f"quarantine_{e}"}
+    return {
+        "base": f"base_{e}",
+        "stg": f"stg_{e}",
+        "quarantine": f"quarantine_{e}",
+        "versions": f"stg_{t.system}__{t.name}_versions",
+    }
 
 
 def staged_name(t: Table, c: Column) -> str:
@@ -384,6 +390,78 @@ def render_stg_yml(t: Table) -> str:
     return _dump({"version": 2, "models": [model]})
 
 
+def render_versions_yml(t: Table) -> str:
+    m = model_names(t)
+    key = staged_name(t, t.column(t.key[0]))
+    model = {
+        "name": m["versions"],
+        "description": f"One row per version of a {t.name.replace('_', ' ')} record that the "
+        f"raw extracts of {t.system}.{t.name} hold (key: record_version_id, one raw row): the "
+        f"latest one (also in {m['stg']}) and every older one a newer version superseded, "
+        f"typed like {m['stg']}. A folder of daily deltas holds every change of a record, so "
+        "the history models read the same versions whether the warehouse was refreshed day "
+        "by day or built from scratch. Quarantined rows (soft deletes included) are left out.",
+        "columns": [
+            {
+                "name": "record_version_id",
+                "description": f"The raw row of the version (_raw_row_key of {m['base']}).",
+                "data_tests": ["unique", "not_null"],
+            },
+            {
+                "name": key,
+                "description": _describe(t, t.column(t.key[0])),
+                "data_tests": ["not_null"],
+            },
+            {
+                "name": "is_latest_version",
+                "description": f"True for the version {m['stg']} holds.",
+                "data_tests": ["not_null"],
+            },
+            {
+                "name": "last_modified_at",
+                "description": "When the CRM last changed the record in this version (UTC).",
+            },
+            {
+                "name": "loaded_at",
+                "description": "When the extract holding this version was taken (UTC).",
+            },
+        ],
+    }
+    return _dump({"version": 2, "models": [model]})
+
+
+def render_versions_sql(t: Table) -> str:
+    """The stg_ model's typing over the staged and the superseded raw rows."""
+    m = model_names(t)
+    stg = render_stg_sql(t)
+    source_before = (
+        f"    select * from {{{{ ref('{m['base']}') }}}}\n    where _row_outcome = 'staged'\n"
+    )
+    source_after = (
+        f"    select * from {{{{ ref('{m['base']}') }}}}\n"
+        "    where _row_outcome in ('staged', 'superseded')\n"
+    )
+    assert source_before in stg
+    stg = stg.replace(source_before, source_after)
+    marker = "    select\n"
+    head, _, rest = stg.partition(marker)
+    ids = (
+        "    select\n\n"
+        "        -- version\n"
+        "        _raw_row_key as record_version_id,\n"
+        "        _row_outcome = 'staged' as is_latest_version,\n"
+    )
+    entity = t.name.replace("_", " ")
+    doc = (
+        f"-- Every version of {'an' if entity[0] in 'aeiou' else 'a'} {entity} record the raw "
+        f"extracts hold: the latest (as in\n-- {m['stg']}) and the older ones a newer "
+        "version superseded, typed the same way.\n-- The history models read it "
+        "(int_account_tier_history, int_lead_status_versions,\n-- int_opportunity_versions).\n"
+    )
+    head = head.replace(SQL_HEADER, SQL_HEADER + doc, 1)
+    return head + ids + rest.removeprefix("\n")
+
+
 def _describe(t: Table, c: Column) -> str:
     base = c.description or c.name.replace("_", " ")
     kinds = {
@@ -613,6 +691,9 @@ def render_all() -> dict[Path, str]:
         files[root / f"{m['stg']}.yml"] = render_stg_yml(t)
         files[root / "quarantine" / f"{m['quarantine']}.sql"] = render_quarantine_sql(t)
         files[root / "quarantine" / f"{m['quarantine']}.yml"] = render_quarantine_yml(t)
+        if t.name in VERSIONED_TABLES:
+            files[root / f"{m['versions']}.sql"] = render_versions_sql(t)
+            files[root / f"{m['versions']}.yml"] = render_versions_yml(t)
     files[Path("seeds/raw_sample/_raw_sample__seeds.yml")] = render_seeds()
     files[Path("tests/staging/assert_staging_outcomes_match_defect_manifest.sql")] = (
         render_manifest_test()

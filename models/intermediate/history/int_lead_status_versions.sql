@@ -4,8 +4,12 @@
 -- 1. reconstruction: the lead starts (at created_at) in the old value of its first Status
 --    change in lead_history (its current status when it has none), and each change starts a
 --    version with its new value — a new install gets the sample's history at once;
--- 2. snapshot: versions of snap_salesforce__leads recorded after the lead's last history row
---    whose status differs from the version before (changes without a history row).
+-- 2. record: versions of the lead itself after its last history row whose status differs
+--    from the version before (changes without a history row): every version the raw extracts
+--    hold (stg_salesforce__lead_versions; daily deltas hold every change) and every version the
+--    snapshot snap_salesforce__leads recorded (a file re-exported whole keeps only the latest),
+--    each valid from its last_modified_at. The two give the same version the same time, so a
+--    warehouse refreshed day by day has the versions of one built from scratch on the same files.
 
 with leads as (
 
@@ -20,9 +24,35 @@ history as (
 
 ),
 
+raw_versions as (
+
+    select * from {{ ref('stg_salesforce__lead_versions') }}
+
+),
+
 snapshot as (
 
     select * from {{ ref('snap_salesforce__leads') }}
+
+),
+
+record_changes as (
+
+    select
+        lead_id,
+        last_modified_at as valid_from,
+        status
+    from raw_versions
+    where lead_id is not null and last_modified_at is not null
+
+    union
+
+    select
+        lead_id,
+        dbt_valid_from as valid_from,
+        status
+    from snapshot
+    where dbt_valid_from is not null
 
 ),
 
@@ -72,18 +102,18 @@ reconstruction_ends as (
 
 ),
 
-snapshot_versions as (
+record_versions as (
 
     select
-        snapshot.lead_id,
-        snapshot.dbt_valid_from as valid_from,
-        snapshot.status,
-        'snapshot' as version_source,
-        snapshot.dbt_scd_id as source_id
-    from snapshot
+        record_changes.lead_id,
+        record_changes.valid_from,
+        record_changes.status,
+        'record' as version_source,
+        cast(record_changes.valid_from as {{ dbt.type_string() }}) as source_id
+    from record_changes
     inner join reconstruction_ends
-        on snapshot.lead_id = reconstruction_ends.lead_id
-    where snapshot.dbt_valid_from > reconstruction_ends.reconstructed_until
+        on record_changes.lead_id = reconstruction_ends.lead_id
+    where record_changes.valid_from > reconstruction_ends.reconstructed_until
 
 ),
 
@@ -91,7 +121,7 @@ unioned as (
 
     select * from reconstructed
     union all
-    select * from snapshot_versions
+    select * from record_versions
 
 ),
 
@@ -109,7 +139,7 @@ kept as (
 
     select *
     from compared
-    where version_source <> 'snapshot' or previous_status is distinct from status
+    where version_source <> 'record' or previous_status is distinct from status
 
 ),
 

@@ -4,9 +4,14 @@
 -- 1. reconstruction: each opportunity_history row is the full state (stage, amount, close
 --    date, probability) from its created_at on — this gives a new install the sample's
 --    three years at once;
--- 2. snapshot: versions of snap_salesforce__opportunities recorded after the opportunity's
---    reconstruction ends (after its latest history row) that change a tracked field, e.g.
---    a close date moved without a history row, or an opportunity without any history row.
+-- 2. record: versions of the opportunity itself recorded after its reconstruction ends (after
+--    its latest history row) that change a tracked field, e.g. a close date moved without a
+--    history row, or an opportunity without any history row: every version the raw extracts
+--    hold (stg_salesforce__opportunity_versions; daily deltas hold every change) and every
+--    version the snapshot snap_salesforce__opportunities recorded (a file re-exported whole
+--    keeps only the latest), each valid from its last_modified_at. The two give the same
+--    version the same time, so a warehouse refreshed day by day has the versions of one built
+--    from scratch on the same files.
 -- The state "at instant t" is the version with valid_from < t <= coalesce(valid_to, t).
 
 with history as (
@@ -15,9 +20,45 @@ with history as (
 
 ),
 
+raw_versions as (
+
+    select * from {{ ref('stg_salesforce__opportunity_versions') }}
+
+),
+
 snapshot as (
 
     select * from {{ ref('snap_salesforce__opportunities') }}
+
+),
+
+record_changes as (
+
+    select
+        opportunity_id,
+        last_modified_at as valid_from,
+        stage_name,
+        coalesce(is_closed, stage_name in ('Closed Won', 'Closed Lost')) as is_closed,
+        coalesce(is_won, stage_name = 'Closed Won') as is_won,
+        amount,
+        close_date,
+        probability
+    from raw_versions
+    where opportunity_id is not null and last_modified_at is not null
+
+    union
+
+    select
+        opportunity_id,
+        dbt_valid_from as valid_from,
+        stage_name,
+        coalesce(is_closed, stage_name in ('Closed Won', 'Closed Lost')) as is_closed,
+        coalesce(is_won, stage_name = 'Closed Won') as is_won,
+        amount,
+        close_date,
+        probability
+    from snapshot
+    where dbt_valid_from is not null
 
 ),
 
@@ -56,29 +97,25 @@ reconstruction_ends as (
 
 ),
 
-snapshot_versions as (
+record_versions as (
 
     select
-        snapshot.opportunity_id,
-        snapshot.dbt_valid_from as valid_from,
-        snapshot.stage_name,
-        coalesce(snapshot.is_closed, snapshot.stage_name in ('Closed Won', 'Closed Lost'))
-            as is_closed,
-        coalesce(snapshot.is_won, snapshot.stage_name = 'Closed Won') as is_won,
-        snapshot.amount,
-        snapshot.close_date,
-        snapshot.probability,
-        'snapshot' as version_source,
-        snapshot.dbt_scd_id as source_id
-    from snapshot
+        record_changes.opportunity_id,
+        record_changes.valid_from,
+        record_changes.stage_name,
+        record_changes.is_closed,
+        record_changes.is_won,
+        record_changes.amount,
+        record_changes.close_date,
+        record_changes.probability,
+        'record' as version_source,
+        cast(record_changes.valid_from as {{ dbt.type_string() }}) as source_id
+    from record_changes
     left join reconstruction_ends
-        on snapshot.opportunity_id = reconstruction_ends.opportunity_id
+        on record_changes.opportunity_id = reconstruction_ends.opportunity_id
     where
-        snapshot.dbt_valid_from is not null
-        and (
-            reconstruction_ends.reconstructed_until is null
-            or snapshot.dbt_valid_from > reconstruction_ends.reconstructed_until
-        )
+        reconstruction_ends.reconstructed_until is null
+        or record_changes.valid_from > reconstruction_ends.reconstructed_until
 
 ),
 
@@ -86,7 +123,7 @@ unioned as (
 
     select * from reconstructed
     union all
-    select * from snapshot_versions
+    select * from record_versions
 
 ),
 
@@ -106,7 +143,7 @@ compared as (
 
 changed as (
 
-    -- history rows are kept as they are; a snapshot row only when it changes something
+    -- history rows are kept as they are; a record version only when it changes something
     select *
     from compared
     where
@@ -125,7 +162,7 @@ versioned as (
         changed.opportunity_id,
         changed.version_source,
         changed.source_id,
-        -- the first version starts when the opportunity was created (a snapshot-only
+        -- the first version starts when the opportunity was created (a record-only
         -- opportunity's first version is only recorded at its last modification)
         case
             when changed.n_version_raw = 1

@@ -12,5 +12,5 @@ from abm_warehouse.cohorts import cohort_retention
 def model(dbt, session):
     dbt.config(materialized="table")
     # the build's as-of date (int_as_of: ABM_AS_OF_DATE or the var, read when the model runs)
-    as_of_date = dbt.ref("int_as_of").fetchone()[0]
+    as_of_date = dbt.ref("int_as_of").limit(1).fetchall()[0][0]
     return cohort_retention(dbt.ref("fct_mrr_movements"), as_of_date, mrr_column="ending_mrr")

@@ -16,6 +16,6 @@ def model(dbt, session):
         annual_discount_rate=float(dbt.config.get("annual_discount_rate")),
     )
     # the build's as-of date (int_as_of: ABM_AS_OF_DATE or the var, read when the model runs)
-    as_of_date = dbt.ref("int_as_of").fetchone()[0]
+    as_of_date = dbt.ref("int_as_of").limit(1).fetchall()[0][0]
     fits.insert(0, "as_of_date", pd.Timestamp(as_of_date).date())
     return fits
