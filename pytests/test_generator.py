@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,7 @@ import pytest
 
 from abm_warehouse.contract import DEFECT_CLASSES, LOADED_AT, TABLES
 from abm_warehouse.generator.cli import generate
+from abm_warehouse.generator.defects import parse_ts
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -165,3 +167,31 @@ def test_committed_sample_is_the_generator_output(project_root, tmp_path):
     committed = _digest(project_root / "seeds" / "raw_sample")
     fresh = _digest(tmp_path)
     assert {k: v for k, v in committed.items() if k.endswith(".csv")} == fresh
+
+
+def test_late_events_arrive_late_but_within_the_one_extract(project_root):
+    """Files layout: one extract (as-of + 1 day 06:00); a late-arriving event is loaded days
+    after it happened, or by that extract if that is sooner, never after it."""
+    sample = project_root / "seeds" / "raw_sample"
+    con = duckdb.connect()
+    loaded = [
+        con.execute(
+            f"select max({LOADED_AT}) from read_csv('{sample}/{t.name}.csv', all_varchar = true)"
+        ).fetchall()[0][0]
+        for t in TABLES
+    ]
+    assert max(loaded) == "2026-07-01T06:00:00Z"
+    late = con.execute(
+        f"""
+        select e.created, e._loaded_at
+        from read_csv('{sample}/raw_defect_manifest.csv', all_varchar = true) m
+        join read_csv('{sample}/email_event.csv', all_varchar = true) e on e.id = m.record_key
+        where m.table_name = 'email_event' and m.defect_class = 'late_arriving_event'
+        """
+    ).fetchall()
+    assert late and all(
+        loaded == "2026-07-01T06:00:00Z"
+        or parse_ts(loaded) - parse_ts(created) >= timedelta(days=3)
+        for created, loaded in late
+    )
+    assert any(loaded == "2026-07-01T06:00:00Z" for _, loaded in late)  # clamped

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from abm_warehouse.contract import LOADED_AT, TABLES, table
@@ -45,13 +45,15 @@ def generate(
     defect_rngs = {t.name: rng_for(seed, f"defects:{t.name}") for t in TABLES}
     w = build_world(seed, scale, as_of, years, event_multiplier)
     default_loaded = w.loaded_at()
+    # one extract: a late-arriving event is in it, however late, never after it
+    loaded_cap = datetime.strptime(default_loaded, "%Y-%m-%dT%H:%M:%SZ")
 
     def emit(name: str, rows: list[dict]) -> None:
         t = table(name)
         # defects are injected into copies: the story's own rows stay clean for later tables
         rows = [{LOADED_AT: default_loaded, **r} for r in rows]
         rows, found = inject(
-            t, rows, defect_rngs[name], DEFECT_RATE, w.as_of, MIN_DEFECTS_PER_CLASS
+            t, rows, defect_rngs[name], DEFECT_RATE, w.as_of, MIN_DEFECTS_PER_CLASS, loaded_cap
         )
         sinks[name].write(rows)
         manifest.write(found)

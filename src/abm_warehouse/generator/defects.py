@@ -99,11 +99,14 @@ def inject(
     rate: float,
     as_of: datetime,
     min_per_class: int = 0,
+    loaded_cap: datetime | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """Return (rows with defects, manifest rows). ``rows`` are clean and are modified in place.
 
     For each defect class of the table, ``rate`` of the rows (at least ``min_per_class`` when
-    the chunk is big enough) get it; chosen rows are disjoint across classes.
+    the chunk is big enough) get it; chosen rows are disjoint across classes. ``loaded_cap``
+    is the time of the extract the rows are written to, if there is a single one: a late
+    arriving event is never loaded after it (it arrives late, but in that extract).
     """
     manifest: list[dict] = []
     extra: list[dict] = []
@@ -133,14 +136,22 @@ def inject(
                 "expected_reason": REASONS.get(defect, ""),
                 "record_key": _key(table, row),
             }
-            _apply(table, defect, row, rng, as_of, extra)
+            _apply(table, defect, row, rng, as_of, extra, loaded_cap)
             if defect == "null_id":
                 record["record_key"] = ""
             manifest.append(record)
     return rows + extra, manifest
 
 
-def _apply(table: Table, defect: str, row: dict, rng, as_of: datetime, extra: list[dict]):
+def _apply(
+    table: Table,
+    defect: str,
+    row: dict,
+    rng,
+    as_of: datetime,
+    extra: list[dict],
+    loaded_cap: datetime | None = None,
+):
     pick = rng.integers
     if defect == "duplicate_reextract":
         old = dict(row)
@@ -187,6 +198,9 @@ def _apply(table: Table, defect: str, row: dict, rng, as_of: datetime, extra: li
         row["created_date"] = fmt_ts(as_of + timedelta(days=int(pick(30, 200)), hours=9))
     elif defect == "late_arriving_event":
         col = _timestamp_column(table)
-        row["_loaded_at"] = fmt_ts(parse_ts(row[col]) + timedelta(days=int(pick(3, 11))))
+        loaded = parse_ts(row[col]) + timedelta(days=int(pick(3, 11)))
+        if loaded_cap is not None:
+            loaded = min(loaded, loaded_cap)
+        row["_loaded_at"] = fmt_ts(loaded)
     else:  # pragma: no cover - guarded by the contract's own validation
         raise ValueError(defect)
