@@ -28,22 +28,6 @@
     {{ return(model_name not in models_disabled_on_target()) }}
 {%- endmacro %}
 
-{#- Incremental strategy of a model keyed by a partition column (all rows of a key are
-    rebuilt together): DuckDB delete+insert on the key; Spark without Delta: insert_overwrite
-    of the key's partitions (dynamic partition overwrite). Returns the config as a dict. -#}
-{% macro incremental_by_partition_config(key) -%}
-    {{ return(adapter.dispatch('incremental_by_partition_config', 'abm_warehouse')(key)) }}
-{%- endmacro %}
-
-{% macro default__incremental_by_partition_config(key) -%}
-    {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert', 'unique_key': key}) }}
-{%- endmacro %}
-
-{% macro spark__incremental_by_partition_config(key) -%}
-    {{ return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite',
-               'partition_by': [key], 'file_format': 'parquet'}) }}
-{%- endmacro %}
-
 {#- Incremental strategy of a model that replaces individual rows by key (rows of one key
     are spread over any partition): DuckDB delete+insert. Spark without Delta has no
     row-level delete or merge, and insert_overwrite of an unpartitioned table would keep only

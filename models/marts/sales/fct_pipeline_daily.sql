@@ -1,18 +1,12 @@
-{#- Incremental by day: delete+insert (DuckDB) or insert_overwrite of the day partitions
-    (Spark); macros/utils/engines.sql. -#}
-{{
-    config(
-        on_schema_change='fail',
-        **incremental_by_partition_config('pipeline_date')
-    )
-}}
+{{ config(materialized='table') }}
 
 -- The open pipeline of every day: each opportunity open at the end of the day (its state =
 -- the version of int_opportunity_versions in force at the day's last instant), up to the
--- as-of date. Incremental: a run re-processes the last `pipeline_lookback_days` days already
--- loaded (late history rows) and adds the days up to the as-of date; delete+insert on the day.
--- Money is converted at the rate in force on the day itself, so a day's row never depends on
--- a later run. Size: opportunities × open days (see the YAML).
+-- as-of date. Rebuilt on every run: a day's row depends on the opportunity's versions, its
+-- current account and currency and its account's tier history, any of which a CRM delta can
+-- change for every past day (a deleted opportunity leaves them all); a range join of days and
+-- versions, cheap at any scale (opportunities × open days, see the YAML). Money is converted
+-- at the rate in force on the day itself, so a day's row never depends on a later as-of date.
 
 with versions as (
 
@@ -56,16 +50,6 @@ days as (
             select cast(min(versions.valid_from) as date) as first_day
             from versions
         )
-        {% if is_incremental() %}
-            and cast(spine.date_day as date) > (
-                select
-                    cast(
-                        {{ dbt.dateadd('day', -1 * var('pipeline_lookback_days'), 'max(pipeline_date)') }}
-                        as date
-                    )
-                from {{ this }}
-            )
-        {% endif %}
 
 ),
 
