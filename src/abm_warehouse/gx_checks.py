@@ -236,6 +236,10 @@ SIGNED_KPI_COLUMNS = {
     "marketing_roi",
     "net_change_mrr",
     "log_likelihood",  # kpi_ltv_sbg_fits: a log-likelihood is <= 0
+    # kpi_funnel_monthly: a lead score is a running sum of signed deltas (decay is -10), so
+    # a month's new leads can average below 0 (the 0-24 band holds negative scores)
+    "new_lead_score_mean",
+    "new_lead_score_median",
 }
 
 # Long KPI tables hold every ratio KPI in one column, signed ones (ROI, NPS) included.
