@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from abm_warehouse.contract import TABLES
+from abm_warehouse.contract import TABLES, VERSIONED_TABLES
 from abm_warehouse.contract_render import check, model_names, render_all, staged_name, write
 
 
@@ -23,11 +23,13 @@ def test_drift_is_detected(project_root, tmp_path):
     assert write(tmp_path) == 1 and check(tmp_path) == []
 
 
-def test_every_table_has_base_staging_and_quarantine_models():
+def test_every_table_has_base_staging_and_quarantine_models_and_versions_where_needed():
     rendered = {p.name for p in render_all()}
     for t in TABLES:
         for model in model_names(t).values():
             assert f"{model}.sql" in rendered and f"{model}.yml" in rendered
+        # every version of a record for the tables whose history the marts read
+        assert ("versions" in model_names(t)) == (t.name in VERSIONED_TABLES)
 
 
 def test_naming_conventions():

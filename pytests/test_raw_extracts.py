@@ -83,17 +83,69 @@ def _dbt(project_root: Path, dbt_bin: str, extracts: Path, db: Path, *args: str)
 
 
 @pytest.fixture(scope="module")
-def built(project_root, dbt_bin, tmp_path_factory):
+def extracts_dir(tmp_path_factory) -> Path:
     extracts = tmp_path_factory.mktemp("extracts")
     _write(extracts, "account", ACCOUNTS)
     # `department` and `_loaded_at` are optional: the files may lack them
     _write(extracts, "contact", CONTACTS, drop=("department", LOADED_AT))
+    return extracts
+
+
+@pytest.fixture(scope="module")
+def built_db(project_root, dbt_bin, extracts_dir, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("db") / "wh.duckdb"
-    result = _dbt(project_root, dbt_bin, extracts, db, "run", "--select", *MODELS)
+    result = _dbt(project_root, dbt_bin, extracts_dir, db, "run", "--select", *MODELS)
     assert result.returncode == 0, result.stdout[-3000:]
-    con = duckdb.connect(str(db), read_only=True)
+    return db
+
+
+@pytest.fixture(scope="module")
+def built(built_db):
+    con = duckdb.connect(str(built_db), read_only=True)
     yield con
     con.close()
+
+
+def test_staging_outcomes_passes_and_names_every_broken_rule(
+    project_root, dbt_bin, extracts_dir, built_db, tmp_path
+):
+    """The one staging test per raw table (tests/generic/test_staging_outcomes.sql) passes on
+    a correct build and reports each rule a tampered build breaks, with expected and found."""
+    select = ["--select", "base_salesforce__accounts,test_name:staging_outcomes",
+              "--store-failures"]  # fmt: skip
+    result = _dbt(project_root, dbt_bin, extracts_dir, built_db, "test", *select)
+    assert result.returncode == 0 and "PASS=1 " in result.stdout, result.stdout[-3000:]
+    tampered = tmp_path / "wh.duckdb"
+    tampered.write_bytes(built_db.read_bytes())
+    con = duckdb.connect(str(tampered))
+    base = "staging.base_salesforce__accounts"
+    con.execute(f"insert into {base} select * from {base} where id = 'A1' and name = 'new name'")
+    con.execute(f"update {base} set _quarantine_reason = 'bogus' where id = 'A3'")
+    con.execute(f"update {base} set _quarantine_reason = 'soft_deleted' where id = 'A7'")
+    con.close()
+    result = _dbt(project_root, dbt_bin, extracts_dir, tampered, "test", *select)
+    assert result.returncode != 0
+    con = duckdb.connect(str(tampered), read_only=True)
+    try:
+        [failures] = [
+            t
+            for (t,) in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_name like 'staging_outcomes%'"
+            ).fetchall()
+        ]
+        found = dict(
+            (check, (expected, got))
+            for check, expected, got in con.execute(f"select * from {failures}").fetchall()
+        )
+    finally:
+        con.close()
+    assert found == {
+        "raw rows = base rows": (10, 11),
+        "_raw_row_key is unique": (11, 10),
+        "every quarantined row has a known reason": (0, 1),
+        "only quarantined rows have a reason": (0, 1),
+    }
 
 
 def test_every_raw_row_has_exactly_the_hand_computed_outcome(built):

@@ -22,7 +22,7 @@
       - one file (re-exported whole) or the seeded sample: the arrived rows are the rows
         loaded after the model's newest `_loaded_at` (or without a parseable one), and every
         raw row of their keys is read again. A load that arrives with load times below the
-        newest already staged would be missed: the reconciles_with_raw test (raw rows = base
+        newest already staged would be missed: the staging_outcomes test (raw rows = base
         rows) fails then, and `--full-refresh` restages.
     stamp_rows (the append-only tables): a `dbt_refreshed_at` column, the run that (re)wrote
     the row, so the models downstream find the restaged keys without parsing load times.

@@ -31,7 +31,6 @@ from abm_warehouse.contract import (
     KNOWN_CURRENCIES,
     LOADED_AT,
     QUARANTINE_REASONS,
-    ROW_OUTCOMES,
     TABLES,
     VERSIONED_TABLES,
     Column,
@@ -79,12 +78,10 @@ def entity_plural(t: Table) -> str:
 
 def model_names(t: Table) -> dict[str, str]:
     e = f"{t.system}__{entity_plural(t)}"
-    return {
-        "base": f"base_{e}",
-        "stg": f"stg_{e}",
-        "quarantine": f"quarantine_{e}",
-        "versions": f"stg_{t.system}__{t.name}_versions",
-    }
+    names = {"base": f"base_{e}", "stg": f"stg_{e}", "quarantine": f"quarantine_{e}"}
+    if t.name in VERSIONED_TABLES:
+        names["versions"] = f"stg_{t.system}__{t.name}_versions"
+    return names
 
 
 def staged_name(t: Table, c: Column) -> str:
@@ -231,45 +228,50 @@ def render_base_yml(t: Table) -> str:
 
 
 def _base_model_yml(t: Table, m: dict[str, str]) -> dict:
+    arguments = {
+        "source_name": t.system,
+        "table_name": t.name,
+        "staged_model": m["stg"],
+        "quarantine_model": m["quarantine"],
+        "reasons": list(QUARANTINE_REASONS),
+    }
+    if t.name in APPEND_ONLY_TABLES:
+        arguments["rows_written_by_last_run"] = True
     return {
         "name": m["base"],
         "description": f"One row per raw row of {t.system}.{t.name} (every raw row, none "
         "dropped), with its raw text values, a stable `_raw_row_key`, its "
         "outcome (staged / quarantined / superseded by a newer re-extract) and "
-        f"the quarantine reason. De-duplication key: {', '.join(t.key)}.",
-        "data_tests": [
-            {
-                "reconciles_with_raw": {
-                    "arguments": {
-                        "source_name": t.system,
-                        "table_name": t.name,
-                        "staged_model": m["stg"],
-                        "quarantine_model": m["quarantine"],
-                    }
-                }
-            }
-        ],
+        f"the quarantine reason. De-duplication key: {', '.join(t.key)}. One test, "
+        "staging_outcomes, checks in one scan: raw rows = base rows, _raw_row_key unique and "
+        "not null, the outcomes and reasons, and that the staged and quarantine models hold "
+        "exactly the staged and quarantined rows"
+        + (
+            " (key and outcomes on the rows the latest run wrote: delete+insert on "
+            "_raw_row_key keeps keys unique between runs)."
+            if t.name in APPEND_ONLY_TABLES
+            else "."
+        ),
+        "data_tests": [{"staging_outcomes": {"arguments": arguments}}],
         "columns": [
             {
                 "name": "_raw_row_key",
-                "description": "Stable key of the raw row: hash of its "
-                "values and its ordinal among exact copies.",
-                "data_tests": ["unique", "not_null"],
+                "description": "Stable key of the raw row: hash of its values and its ordinal "
+                "among exact copies (unique, never NULL: staging_outcomes).",
             },
             {
                 "name": "_row_outcome",
-                "description": "staged, quarantined or superseded.",
-                "data_tests": [
-                    "not_null",
-                    {"accepted_values": {"arguments": {"values": list(ROW_OUTCOMES)}}},
-                ],
+                "description": "staged, quarantined or superseded (staging_outcomes).",
             },
             {
                 "name": "_quarantine_reason",
-                "description": "Why the row was quarantined (NULL unless quarantined).",
-                "data_tests": [
-                    {"accepted_values": {"arguments": {"values": list(QUARANTINE_REASONS)}}}
-                ],
+                "description": "Why the row was quarantined: one of "
+                f"{', '.join(QUARANTINE_REASONS)}; NULL unless quarantined (staging_outcomes).",
+            },
+            {
+                "name": "_source_file",
+                "description": "The raw file the row was read from (a delta folder's file; "
+                "NULL for the seeded sample).",
             },
         ],
     }
@@ -283,26 +285,28 @@ def render_quarantine_yml(t: Table) -> str:
             "models": [
                 {
                     "name": m["quarantine"],
-                    "description": f"One row per raw row of {t.system}.{t.name} that could not be staged: "
-                    "its raw values as delivered and a machine-readable reason "
-                    f"({', '.join(QUARANTINE_REASONS)}).",
+                    "description": f"One row per raw row of {t.system}.{t.name} that could not "
+                    "be staged: its raw values as delivered and a machine-readable reason "
+                    f"({', '.join(QUARANTINE_REASONS)}). The rows of {m['base']} whose outcome "
+                    "is quarantined: their key and reasons are checked there, by its "
+                    "staging_outcomes test, and this model's row count with them.",
+                    "config": {
+                        "meta": {
+                            "primary_key": "_raw_row_key",
+                            "primary_key_guaranteed_by": f"a filter of {m['base']}, whose "
+                            "staging_outcomes test checks _raw_row_key unique and not null",
+                        }
+                    },
                     "columns": [
                         {
                             "name": "_raw_row_key",
-                            "description": "Stable key of the raw row.",
-                            "data_tests": ["unique", "not_null"],
+                            "description": "Stable key of the raw row (unique, never NULL: "
+                            f"{m['base']}).",
                         },
                         {
                             "name": "_quarantine_reason",
-                            "description": "Why the row could not be staged.",
-                            "data_tests": [
-                                "not_null",
-                                {
-                                    "accepted_values": {
-                                        "arguments": {"values": list(QUARANTINE_REASONS)}
-                                    }
-                                },
-                            ],
+                            "description": "Why the row could not be staged (never NULL, one "
+                            f"of the reasons: {m['base']}).",
                         },
                     ],
                 }
@@ -364,8 +368,9 @@ def render_stg_yml(t: Table) -> str:
         columns.append(
             {
                 "name": flag,
-                "description": f"True when {text}; the row is kept.",
-                "data_tests": ["not_null", {"not_flagged": {"config": {"severity": "warn"}}}],
+                "description": f"True when {text}; the row is kept. Never NULL (a coalesced "
+                "boolean).",
+                "data_tests": [{"not_flagged": {"config": {"severity": "warn"}}}],
             }
         )
     model: dict = {
