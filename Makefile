@@ -18,6 +18,9 @@ STRICT_PARSE := --warn-error-options '{"error": ["NoNodeForYamlKey", "NodeNotFou
 # Own extracts instead of the committed sample: ABM_RAW_EXTRACTS_PATH=/path/to/folder make warehouse
 ABM_RAW_EXTRACTS_PATH ?=
 export ABM_RAW_EXTRACTS_PATH
+# The warehouse's "today" for `make warehouse` (default: the as_of_date var of dbt_project.yml,
+# 2026-06-30 for the committed sample): make warehouse AS_OF_DATE=2026-05-31
+AS_OF_DATE ?=
 SEED_EXCLUDE := $(if $(ABM_RAW_EXTRACTS_PATH),--exclude tag:raw_sample,)
 
 .PHONY: help venv warehouse test lint lint-python lint-sql pytest parse dbt-build-test docs lint-project clean sample kpi-reference kpi-coverage
@@ -45,10 +48,11 @@ venv: $(BIN)/.installed
 # never see a half-built warehouse and never block the build.
 warehouse: venv
 	@mkdir -p $(dir $(WAREHOUSE))
-	@rm -f $(WAREHOUSE).build $(WAREHOUSE).build.wal
-	ABM_WAREHOUSE_PATH=$(WAREHOUSE).build $(DBT) build $(DBT_FLAGS) $(SEED_EXCLUDE)
-	@test ! -e $(WAREHOUSE).build.wal || { echo "warehouse build left a WAL file" >&2; exit 1; }
-	mv -f $(WAREHOUSE).build $(WAREHOUSE)
+	@rm -f $(WAREHOUSE).make-build $(WAREHOUSE).make-build.wal
+	ABM_WAREHOUSE_PATH=$(WAREHOUSE).make-build $(if $(AS_OF_DATE),ABM_AS_OF_DATE=$(AS_OF_DATE),) \
+		$(DBT) build $(DBT_FLAGS) $(SEED_EXCLUDE)
+	@test ! -e $(WAREHOUSE).make-build.wal || { echo "warehouse build left a WAL file" >&2; exit 1; }
+	mv -f $(WAREHOUSE).make-build $(WAREHOUSE)
 	$(BIN)/abm-warehouse summary --warehouse $(WAREHOUSE)
 
 sample: venv
@@ -135,7 +139,7 @@ gx: venv
 		--docs target/gx_docs --require-all
 
 clean:
-	rm -rf target logs dbt_packages warehouse/*.build
+	rm -rf target logs dbt_packages warehouse/*.make-build
 
 # ---------------------------------------------------------------- scheduled refresh
 # Build a copy of $(WAREHOUSE), test it, publish it atomically under a lock; exit 75 when a

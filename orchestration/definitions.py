@@ -15,7 +15,8 @@
 
 Configuration (environment of the code location):
   ABM_LIVE_WAREHOUSE   the live file (default: <project>/warehouse/warehouse.duckdb)
-  ABM_REFRESH_FLAGS    extra refresh flags, e.g. "--keep 5 --fail-on-stale"
+  ABM_REFRESH_FLAGS    extra refresh flags, e.g. "--keep 5 --fail-on-stale" (the as-of date is
+                       `--as-of loaded` unless these give one, e.g. "--as-of yesterday")
   ABM_DAGSTER_TARGET   dbt target path holding manifest.json (default: target/dagster);
                        `make test-dagster` and `dagster dev` write it with `dbt parse`.
 """
@@ -68,9 +69,14 @@ def live_warehouse() -> Path:
 
 
 def refresh_command(warehouse: Path, select: list[str] | None = None) -> list[str]:
-    """The refresh CLI exactly as cron / systemd run it, plus --select for a subset."""
+    """The refresh CLI exactly as cron / systemd run it (the as-of date moves to the last
+    complete day of the raw data, `--as-of loaded`, unless ABM_REFRESH_FLAGS gives one), plus
+    --select for a subset."""
     command = [sys.executable, "-m", "abm_warehouse.cli", "refresh", "--warehouse", str(warehouse)]
-    command += shlex.split(os.environ.get("ABM_REFRESH_FLAGS", ""))
+    flags = shlex.split(os.environ.get("ABM_REFRESH_FLAGS", ""))
+    if not any(flag == "--as-of" or flag.startswith("--as-of=") for flag in flags):
+        command += ["--as-of", "loaded"]
+    command += flags
     if select:
         command += ["--select", *select]
     return command
@@ -102,6 +108,7 @@ def materializations(
         metadata: dict[str, Any] = {
             "refresh_run_id": record.get("run_id"),
             "generation": record.get("generation"),
+            "as_of_date": record.get("as_of_date"),
             "warehouse": MetadataValue.path(record.get("warehouse", "")),
         }
         relation = f"{node.get('schema')}.{node.get('alias') or node.get('name')}"

@@ -84,6 +84,7 @@ def test_cron_entry_is_daily_with_flock_on_its_own_lock_file():
     # never the refresh's own lock: the refresh it starts would find its lock taken
     assert cron_lock != str(refresh.Paths(args.warehouse).lock)
     assert args.keep >= 1 and not args.rollback
+    assert args.as_of == "loaded"  # the as-of date moves with the data, every night
 
 
 def runnable_cron_command(tmp: Path, live: Path, extra: str) -> str:
@@ -146,7 +147,7 @@ def test_systemd_units_refresh_daily_and_treat_75_as_skipped():
     service = SERVICE.read_text()
     [exec_start] = re.findall(r"^ExecStart=(.+)$", service, re.M)
     args = refresh_parser().parse_args(refresh_args_of(exec_start))
-    assert args.keep >= 1 and not args.rollback
+    assert args.keep >= 1 and not args.rollback and args.as_of == "loaded"
     assert re.search(r"^SuccessExitStatus=75$", service, re.M)
     assert refresh.EXIT_LOCKED == 75
     assert re.search(r"^Type=oneshot$", service, re.M)

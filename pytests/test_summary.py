@@ -10,7 +10,8 @@ from abm_warehouse.summary import summarise
 def test_summary_counts_layers_and_reads_headlines(tmp_path):
     path = tmp_path / "wh.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("create schema staging; create schema marts")
+    con.execute("create schema staging; create schema marts; create schema intermediate")
+    con.execute("create table intermediate.int_as_of as select date '2026-06-30' as as_of_date")
     con.execute("create table staging.quarantine_x__ys as select 1 as k union all select 2")
     con.execute(
         "create table marts.kpi_sales_monthly as "
@@ -23,6 +24,7 @@ def test_summary_counts_layers_and_reads_headlines(tmp_path):
     assert "raw rows quarantined, each with a reason" in text and "2" in text
     assert "win rate, trailing 12 months — ABM" in text and "50.0%" in text
     assert "(last month: 2026-06)" in text
+    assert "As of: 2026-06-30" in text  # the build's as-of date (int_as_of)
     # the funnel mart is absent: its headline is skipped, not guessed
     assert "new MQLs" not in text
     # read-only: another read-only reader can hold the file meanwhile

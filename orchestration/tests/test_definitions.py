@@ -89,12 +89,20 @@ def test_refresh_command_is_the_cli_of_cron_and_systemd(location, live, monkeypa
     assert command[4:] == [
         "--warehouse",
         str(live),
+        "--as-of",
+        "loaded",  # the scheduled runs move the as-of date to the last complete day loaded
         "--keep",
         "5",
         "--fail-on-stale",
         "--select",
         "kpi_sales_monthly",
     ]
+
+
+def test_the_as_of_policy_of_the_flags_wins(location, monkeypatch):
+    monkeypatch.setenv("ABM_REFRESH_FLAGS", "--as-of yesterday")
+    command = location.refresh_command(location.live_warehouse())
+    assert command.count("--as-of") == 1 and command[-1] == "yesterday"
 
 
 def test_one_materialisation_of_the_sample_publishes_through_the_refresh(location, live):

@@ -166,6 +166,10 @@ def summarise(path: Path) -> str:
     try:
         relations = _relations(con)
         out = [f"Warehouse: {path}"]
+        as_of = None
+        if any(t == "int_as_of" for t, _ in relations.get("intermediate", [])):
+            as_of = _scalar(con, "select max(as_of_date) from intermediate.int_as_of")
+        out.append(f"As of: {as_of:%Y-%m-%d}" if as_of else "As of: unknown (no int_as_of)")
         out.append("")
         out.append(f"{'layer':<14}{'relations':>10}{'rows':>14}")
         for layer in LAYERS:
