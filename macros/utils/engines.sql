@@ -44,20 +44,29 @@
     {{ return({'materialized': 'table', 'file_format': 'parquet'}) }}
 {%- endmacro %}
 
-{#- The staged models of the append-only event tables: typed tables, restaged by key from the
-    rows their incremental base model rewrote (strategy: macros/utils/restage.sql). Spark
-    without Delta (no row-level delete): a plain table, rebuilt each run. -#}
-{% macro staged_events_config(key) -%}
-    {{ return(adapter.dispatch('staged_events_config', 'abm_warehouse')(key)) }}
+{#- A model restaged by a partition key (strategy: macros/utils/restage.sql): a run's rows
+    carry `_row_outcome`; every key among them is deleted, then the 'staged' rows inserted, so a
+    key whose rows went away leaves (a row of another outcome only deletes its key). The staged
+    models of the append-only event tables (restaged from the rows their incremental base model
+    rewrote) and the session, page-view, send and signal models (restaged by visitor,
+    recipient or source). Spark without Delta (no row-level delete): a plain table, rebuilt
+    each run. -#}
+{% macro restage_by_key_config(key) -%}
+    {{ return(adapter.dispatch('restage_by_key_config', 'abm_warehouse')(key)) }}
 {%- endmacro %}
 
-{% macro default__staged_events_config(key) -%}
+{% macro default__restage_by_key_config(key) -%}
     {#- on_schema_change ignore: the run's extra `_row_outcome` column is expected, and the
         restage strategy checks the columns itself -#}
     {{ return({'materialized': 'incremental', 'incremental_strategy': 'restage', 'unique_key': key,
                'on_schema_change': 'ignore'}) }}
 {%- endmacro %}
 
-{% macro spark__staged_events_config(key) -%}
+{% macro spark__restage_by_key_config(key) -%}
     {{ return({'materialized': 'table', 'file_format': 'parquet'}) }}
+{%- endmacro %}
+
+{#- The staged models of the append-only event tables (rendered from the contract). -#}
+{% macro staged_events_config(key) -%}
+    {{ return(restage_by_key_config(key)) }}
 {%- endmacro %}

@@ -673,8 +673,18 @@ def last_refresh_record(live: Path) -> dict:
     return json.loads(lines[-1]) if lines else {}
 
 
-def compare_schemas(a: Path, b: Path, schema: str = "marts", rel_tol: float = 1e-9) -> list[str]:
-    """Relations of `schema` that differ between two warehouses.
+# Bookkeeping columns: when a run wrote a row, not what the row says (never compared).
+BOOKKEEPING_COLUMNS = ("dbt_refreshed_at",)
+
+
+def compare_schemas(
+    a: Path,
+    b: Path,
+    schema: str = "marts",
+    rel_tol: float = 1e-9,
+    ignore: tuple[str, ...] = BOOKKEEPING_COLUMNS,
+) -> list[str]:
+    """Relations of `schema` that differ between two warehouses (`ignore`: columns left out).
 
     Rows are compared as multisets on their exact (non floating-point) columns; rows with the
     same exact values are then paired (in order of their floating-point values) and each
@@ -702,7 +712,7 @@ def compare_schemas(a: Path, b: Path, schema: str = "marts", rel_tol: float = 1e
         left, right = relations("a"), relations("b")
         diffs = [f"{t}: only in {'a' if t in left else 'b'}" for t in sorted(left ^ right)]
         for table in sorted(left & right):
-            diff = _compare_relation(con, f'{schema}."{table}"', rel_tol)
+            diff = _compare_relation(con, f'{schema}."{table}"', rel_tol, ignore)
             if diff:
                 diffs.append(f"{table}: {diff}")
         return diffs
@@ -710,14 +720,20 @@ def compare_schemas(a: Path, b: Path, schema: str = "marts", rel_tol: float = 1e
         con.close()
 
 
-def _compare_relation(con, relation: str, rel_tol: float) -> str | None:
+def _compare_relation(
+    con, relation: str, rel_tol: float, ignore: tuple[str, ...] = ()
+) -> str | None:
     schema, table = relation.split(".", 1)
-    columns = con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_catalog = 'a' and table_schema = ? and table_name = ? "
-        "order by ordinal_position",
-        [schema, table.strip('"')],
-    ).fetchall()
+    columns = [
+        (c, t)
+        for c, t in con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_catalog = 'a' and table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [schema, table.strip('"')],
+        ).fetchall()
+        if c not in ignore
+    ]
     exact = [f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT")]
     floats = [f'"{c}"' for c, t in columns if t in ("DOUBLE", "FLOAT")]
     keys = ", ".join(exact) or "1"

@@ -216,5 +216,6 @@ final as (
 
 select
     {{ dbt.hash(session_key) }} as session_id,
-    *
+    *,
+    {{ run_stamp() }} as dbt_refreshed_at
 from final

@@ -1,8 +1,74 @@
+{#- Incremental, restaged by visitor (DuckDB); a table on Spark (macros/utils/engines.sql). -#}
+{{ config(**restage_by_key_config('anonymous_id')) }}
+
 -- Page views with their time on page: the time to the next page view of the same session
 -- (next_page_view_at, computed with the sessions in int_web_events_sessionized: one sort of the
 -- events); the session's last page view has none (catalog: it is excluded from average time on
 -- page).
+--
+-- Incremental by visitor, exact: a run recomputes every page view of the visitors whose events
+-- int_web_events_sessionized re-sessionized or whose sessions fct_web_sessions rewrote since
+-- this model's last run (dbt_refreshed_at: new events, a new identity, account, segment or
+-- channel), and of the visitors fct_web_sessions no longer has; the restage strategy replaces
+-- their page views. A run's cost ~ the changed visitors' page views.
 
+-- The incremental CTEs are not rendered when linting: their layout is checked by eye.
+-- noqa: disable=LT02
+{% if is_incremental() %}
+with watermark as (
+
+    select max(dbt_refreshed_at) as refreshed_after
+    from {{ this }}
+
+),
+
+changed_visitors as (
+
+    select sessionized.anonymous_id
+    from {{ ref('int_web_events_sessionized') }} as sessionized
+    cross join watermark
+    where
+        watermark.refreshed_after is null
+        or sessionized.dbt_refreshed_at > watermark.refreshed_after
+
+    union
+
+    select web_sessions.anonymous_id
+    from {{ ref('fct_web_sessions') }} as web_sessions
+    cross join watermark
+    where
+        watermark.refreshed_after is null
+        or web_sessions.dbt_refreshed_at > watermark.refreshed_after
+
+    union
+
+    (
+        select anonymous_id from {{ this }}
+        except
+        select anonymous_id from {{ ref('fct_web_sessions') }}
+    )
+
+),
+
+events as (
+
+    select sessionized.*
+    from {{ ref('int_web_events_sessionized') }} as sessionized
+    inner join changed_visitors
+        on sessionized.anonymous_id = changed_visitors.anonymous_id
+    where sessionized.event_type = 'page_view'
+
+),
+
+sessions as (
+
+    select web_sessions.*
+    from {{ ref('fct_web_sessions') }} as web_sessions
+    inner join changed_visitors
+        on web_sessions.anonymous_id = changed_visitors.anonymous_id
+
+),
+{% else %}
 with events as (
 
     select * from {{ ref('int_web_events_sessionized') }}
@@ -15,6 +81,8 @@ sessions as (
     select * from {{ ref('fct_web_sessions') }}
 
 ),
+{% endif %}
+-- noqa: enable=LT02
 
 final as (
 
@@ -34,11 +102,20 @@ final as (
         events.next_page_view_at,
         events.next_page_view_at is null as is_last_page_view,
         {{ dbt.datediff('events.occurred_at', 'events.next_page_view_at', 'second') }}
-            as time_on_page_seconds
+            as time_on_page_seconds,
+        {{ run_stamp() }} as dbt_refreshed_at
     from events
     inner join sessions
         on events.session_id = sessions.session_id
 
 )
 
+{% if is_incremental() -%}
+-- noqa: disable=all
+select *, 'staged' as _row_outcome from final
+union all by name
+select anonymous_id, 'changed' as _row_outcome from changed_visitors
+-- noqa: enable=all
+{%- else -%}
 select * from final
+{%- endif %}

@@ -1,16 +1,73 @@
+{#- Incremental, restaged by visitor (DuckDB); a table on Spark (macros/utils/engines.sql). -#}
+{{ config(**restage_by_key_config('anonymous_id')) }}
+
 -- Web sessions with their engagement and conversion flags (catalog section B).
+--
+-- Incremental by visitor, exact: a run recomputes every session of the visitors whose sessions
+-- int_web_sessions rewrote since this model's last run (dbt_refreshed_at), of the visitors
+-- whose stored segment is no longer their account's (an ABM tier change: a scan of the
+-- sessions joined to the accounts) and of the visitors int_web_sessions no longer has; the
+-- restage strategy replaces their sessions.
 
-with sessions as (
-
-    select * from {{ ref('int_web_sessions') }}
-
-),
-
-accounts as (
+-- The incremental CTEs are not rendered when linting: their layout is checked by eye.
+-- noqa: disable=LT02
+with accounts as (
 
     select * from {{ ref('int_accounts') }}
 
 ),
+
+{% if is_incremental() %}
+watermark as (
+
+    select max(dbt_refreshed_at) as refreshed_after
+    from {{ this }}
+
+),
+
+changed_visitors as (
+
+    select upstream.anonymous_id
+    from {{ ref('int_web_sessions') }} as upstream
+    cross join watermark
+    where
+        watermark.refreshed_after is null
+        or upstream.dbt_refreshed_at > watermark.refreshed_after
+
+    union
+
+    select stored.anonymous_id
+    from {{ this }} as stored
+    left join accounts
+        on stored.account_id = accounts.account_id
+    where stored.segment is distinct from accounts.segment
+
+    union
+
+    (
+        select anonymous_id from {{ this }}
+        except
+        select anonymous_id from {{ ref('int_web_sessions') }}
+    )
+
+),
+
+sessions as (
+
+    select upstream.*
+    from {{ ref('int_web_sessions') }} as upstream
+    inner join changed_visitors
+        on upstream.anonymous_id = changed_visitors.anonymous_id
+
+),
+{% else %}
+sessions as (
+
+    select * from {{ ref('int_web_sessions') }}
+
+),
+{% endif %}
+-- noqa: enable=LT02
 
 final as (
 
@@ -47,9 +104,24 @@ final as (
     left join accounts
         on sessions.account_id = accounts.account_id
 
+),
+
+flagged as (
+
+    select
+        *,
+        not is_engaged as is_bounce,
+        {{ run_stamp() }} as dbt_refreshed_at
+    from final
+
 )
 
-select
-    *,
-    not is_engaged as is_bounce
-from final
+{% if is_incremental() -%}
+-- noqa: disable=all
+select *, 'staged' as _row_outcome from flagged
+union all by name
+select anonymous_id, 'changed' as _row_outcome from changed_visitors
+-- noqa: enable=all
+{%- else -%}
+select * from flagged
+{%- endif %}
