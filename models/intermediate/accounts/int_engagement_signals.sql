@@ -1,4 +1,5 @@
-{{ config(materialized='table') }}
+{#- Incremental, restaged by source partition (DuckDB); a table on Spark (engines.sql). -#}
+{{ config(**restage_by_key_config('source_partition')) }}
 
 -- Every engagement signal of a person or an account (catalog D), with its units and the weight
 -- of one unit (var engagement_weights):
@@ -14,9 +15,29 @@
 --   ad_click / ad_impression   company-level ad clicks / impressions per day, platform and
 --                    company domain (units = clicks / impressions, at 00:00 UTC)
 -- Only signals before the end of the as-of date. Cost ~ signals (one pass per source).
+--
+-- Incremental, exact: the signals are kept in source partitions (source_partition): a web
+-- visitor's page views and web visits ('web:<anonymous id>'), a recipient's opens and clicks
+-- ('email:<recipient>'), and the small sources, recomputed on every run ('forms', 'crm',
+-- 'ads'). A run recomputes the partitions of
+--   - the visitors int_web_sessions or int_web_events_sessionized rewrote since this model's
+--     last run (dbt_refreshed_at: new events, a new identity, a person's new account), and the
+--     visitors int_web_sessions no longer has;
+--   - the recipients of the e-mail events staging restaged since (and the partition such an
+--     event was stored under, should a re-extract have moved it), and the recipients whose
+--     stored person, account or campaign today's persons and e-mail campaigns no longer give;
+--   - the visitors and recipients with a signal between the previous run's as-of date
+--     (dbt_as_of_date) and this one's: signals a later as-of date makes known;
+-- and the restage strategy replaces them (a marker deletes a partition left without signals).
+
+{#- The partitions of a run (see above); referenced by every source below. -#}
+{%- set web_partition = dbt.concat(["'web:'", 'anonymous_id']) %}
+{%- set email_partition = dbt.concat(["'email:'", 'recipient']) %}
 
 {%- set weights = var('engagement_weights') %}
 
+-- The incremental CTEs are not rendered when linting: their layout is checked by eye.
+-- noqa: disable=LT02
 with persons as (
 
     select * from {{ ref('int_persons') }}
@@ -41,6 +62,149 @@ domain_accounts as (
 
 ),
 
+email_campaigns as (
+
+    select * from {{ ref('stg_marketing_automation__email_campaigns') }}
+
+),
+
+{% if is_incremental() %}
+watermark as (
+
+    select
+        max(dbt_refreshed_at) as refreshed_after,
+        cast({{ dbt.dateadd('day', 1, 'max(dbt_as_of_date)') }} as timestamp) as known_before
+    from {{ this }}
+
+),
+
+changed_visitors as (
+
+    select web_sessions.anonymous_id
+    from {{ ref('int_web_sessions') }} as web_sessions
+    cross join watermark
+    where
+        watermark.refreshed_after is null
+        or web_sessions.dbt_refreshed_at > watermark.refreshed_after
+        or (
+            web_sessions.started_at >= coalesce(watermark.known_before, web_sessions.started_at)
+            and web_sessions.started_at < {{ as_of_end() }}
+        )
+
+    union
+
+    select sessionized.anonymous_id
+    from {{ ref('int_web_events_sessionized') }} as sessionized
+    cross join watermark
+    where
+        watermark.refreshed_after is null
+        or sessionized.dbt_refreshed_at > watermark.refreshed_after
+        or (
+            sessionized.event_type = 'page_view'
+            and sessionized.occurred_at >= coalesce(watermark.known_before, sessionized.occurred_at)
+            and sessionized.occurred_at < {{ as_of_end() }}
+        )
+
+    union
+
+    (
+        select substr(source_partition, 5) from {{ this }} where source_partition like 'web:%'
+        except
+        select anonymous_id from {{ ref('int_web_sessions') }}
+    )
+
+),
+
+restaged_email_events as (
+
+    select email_events.email_event_id, email_events.recipient
+    from {{ ref('stg_marketing_automation__email_events') }} as email_events
+    cross join watermark
+    where
+        watermark.refreshed_after is null
+        or email_events.dbt_refreshed_at > watermark.refreshed_after
+        or (
+            email_events.occurred_at >= coalesce(watermark.known_before, email_events.occurred_at)
+            and email_events.occurred_at < {{ as_of_end() }}
+        )
+
+),
+
+changed_partitions as (
+
+    select {{ web_partition }} as source_partition from changed_visitors
+
+    union
+
+    select {{ email_partition }} from restaged_email_events where recipient is not null
+
+    union
+
+    -- a re-extract may have moved an event to another recipient: its old partition too
+    select stored.source_partition
+    from {{ this }} as stored
+    inner join restaged_email_events
+        on stored.source_id = restaged_email_events.email_event_id
+    where stored.source_system = 'marketing_automation' and stored.source_partition like 'email:%'
+
+    union
+
+    -- a recipient's person, account or campaign is no longer what is stored
+    select stored.source_partition
+    from {{ this }} as stored
+    left join persons
+        on {{ dbt.hash("substr(stored.source_partition, 7)") }} = persons.person_id
+    left join {{ ref('stg_marketing_automation__email_events') }} as email_events
+        on stored.source_id = email_events.email_event_id
+    left join email_campaigns
+        on email_events.email_campaign_id = email_campaigns.email_campaign_id
+    where
+        stored.source_partition like 'email:%'
+        and (
+            stored.person_id is distinct from persons.person_id
+            or stored.account_id is distinct from persons.account_id
+            or stored.campaign_id is distinct from email_campaigns.campaign_id
+        )
+
+    union
+
+    select 'forms'
+    union
+    select 'crm'
+    union
+    select 'ads'
+
+),
+
+web_events as (
+
+    select sessionized.*
+    from {{ ref('int_web_events_sessionized') }} as sessionized
+    inner join changed_visitors
+        on sessionized.anonymous_id = changed_visitors.anonymous_id
+    where sessionized.event_type = 'page_view'
+
+),
+
+sessions as (
+
+    select web_sessions.*
+    from {{ ref('int_web_sessions') }} as web_sessions
+    inner join changed_visitors
+        on web_sessions.anonymous_id = changed_visitors.anonymous_id
+
+),
+
+email_events as (
+
+    select email_events.*
+    from {{ ref('stg_marketing_automation__email_events') }} as email_events
+    inner join changed_partitions
+        on {{ dbt.concat(["'email:'", 'email_events.recipient']) }} = changed_partitions.source_partition
+    where email_events.email_event_type in ('OPEN', 'CLICK') and email_events.recipient is not null
+
+),
+{% else %}
 web_events as (
 
     select * from {{ ref('int_web_events_sessionized') }}
@@ -60,12 +224,8 @@ email_events as (
     where email_event_type in ('OPEN', 'CLICK') and recipient is not null
 
 ),
-
-email_campaigns as (
-
-    select * from {{ ref('stg_marketing_automation__email_campaigns') }}
-
-),
+{% endif %}
+-- noqa: enable=LT02
 
 submissions as (
 
@@ -100,6 +260,7 @@ ad_company as (
 page_views as (
 
     select
+        {{ dbt.concat(["'web:'", 'web_events.anonymous_id']) }} as source_partition,
         'web' as source_system,
         web_events.web_event_id as source_id,
         'page_view' as signal_type,
@@ -118,6 +279,7 @@ page_views as (
 web_visits as (
 
     select
+        {{ dbt.concat(["'web:'", 'anonymous_id']) }} as source_partition,
         'web' as source_system,
         session_id as source_id,
         'web_visit' as signal_type,
@@ -134,6 +296,7 @@ web_visits as (
 emails as (
 
     select
+        {{ dbt.concat(["'email:'", 'email_events.recipient']) }} as source_partition,
         'marketing_automation' as source_system,
         email_events.email_event_id as source_id,
         case when email_events.email_event_type = 'OPEN' then 'email_open' else 'email_click' end
@@ -154,6 +317,7 @@ emails as (
 form_fills as (
 
     select
+        'forms' as source_partition,
         'marketing_automation' as source_system,
         submissions.form_submission_id as source_id,
         'form_fill' as signal_type,
@@ -171,6 +335,7 @@ form_fills as (
 campaign_responses as (
 
     select
+        'crm' as source_partition,
         'salesforce' as source_system,
         members.campaign_member_id as source_id,
         case when members.status = 'Attended' then 'event_attended' else 'campaign_response' end
@@ -192,6 +357,7 @@ campaign_responses as (
 meetings as (
 
     select
+        'crm' as source_partition,
         'salesforce' as source_system,
         crm_events.event_id as source_id,
         'meeting_held' as signal_type,
@@ -211,6 +377,7 @@ meetings as (
 ad_signals as (
 
     select
+        'ads' as source_partition,
         'ads' as source_system,
         {{ dbt.concat([
             'ad_company.platform', "'|'",
@@ -231,6 +398,7 @@ ad_signals as (
     union all
 
     select
+        'ads' as source_partition,
         'ads' as source_system,
         {{ dbt.concat([
             'ad_company.platform', "'|'",
@@ -307,11 +475,22 @@ final as (
         weighted.units,
         cast(weighted.weight as double) as weight,
         cast(weighted.units * weighted.weight as double) as engagement_points,
-        weighted.weight > 0 as is_engagement
+        weighted.weight > 0 as is_engagement,
+        weighted.source_partition,
+        {{ as_of_date() }} as dbt_as_of_date,
+        {{ run_stamp() }} as dbt_refreshed_at
     from weighted
     left join persons
         on weighted.person_id = persons.person_id
 
 )
 
+{% if is_incremental() -%}
+-- noqa: disable=all
+select *, 'staged' as _row_outcome from final
+union all by name
+select source_partition, 'changed' as _row_outcome from changed_partitions
+-- noqa: enable=all
+{%- else -%}
 select * from final
+{%- endif %}
