@@ -139,24 +139,30 @@ class Deltas:
         them (the same rows in the same order, then the duplicate re-extracts it added).
         """
         finals, extras = result[: len(clean)], result[len(clean) :]
-        records: list[list[tuple[date, dict]]] = []
-        last_change: list[datetime | None] = []
-        for c, f in zip(clean, finals, strict=True):
-            landed, when = self._collapse(self._record_versions(t, c, f))
-            records.append(landed)
-            last_change.append(when)
-        if t.name == "opportunity":
-            self._delete_opportunities(clean, finals, records, last_change)
-        final_sync = {}
         dup_keys = {_key(t, e) for e in extras}
+        final_sync: dict[tuple, date] = {}
         out: list[dict] = []
-        for landed in records:
+
+        def land(landed: list[tuple[date, dict]]) -> None:
             for day, row in landed:
                 row[LOADED_AT] = fmt_ts(sync_time(day))
                 out.append(row)
             key = _key(t, landed[-1][1])
             if key in dup_keys:
                 final_sync[key] = landed[-1][0]
+
+        if t.name == "opportunity":  # deletions follow each record's last change
+            records, last_change = [], []
+            for c, f in zip(clean, finals, strict=True):
+                landed, when = self._collapse(self._record_versions(t, c, f))
+                records.append(landed)
+                last_change.append(when)
+            self._delete_opportunities(clean, finals, records, last_change)
+            for landed in records:
+                land(landed)
+        else:  # record by record: nothing but the rows to write is kept
+            for c, f in zip(clean, finals, strict=True):
+                land(self._collapse(self._record_versions(t, c, f))[0])
         for e in extras:  # k days older than the extract there: k days older than its sync
             older = self.extract - datetime.strptime(e[LOADED_AT], "%Y-%m-%dT%H:%M:%SZ")
             final = sync_time(final_sync.get(_key(t, e), self.initial))
