@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from abm_warehouse.contract import DEFECT_CLASSES, LOADED_AT, TABLES
-from abm_warehouse.generator.cli import generate
+from abm_warehouse.generator.cli import generate, summary_json
 from abm_warehouse.generator.defects import parse_ts
 from abm_warehouse.generator.deltas import APPEND_TABLES
 
@@ -272,6 +273,10 @@ def test_daily_layout_is_one_folder_per_table_and_sync(daily):
     assert all(summary["rows_by_load_date"]["web_event"][d] > 0 for d in window)
     email = summary["rows_by_load_date"]["email_event"]
     assert sum(email[d] > 0 for d in window) >= 20  # e-mails go out a few days a month
+    # the printed summary: the load dates and rows per table and load date, one line each
+    printed = summary_json(summary)
+    assert json.loads(printed) == summary
+    assert len(printed.splitlines()) < 2 * len(TABLES) + 80
 
 
 def test_daily_rows_land_in_the_sync_of_their_loaded_at(daily):

@@ -242,8 +242,23 @@ def run(args: argparse.Namespace) -> int:
         args.deltas_from,
     )
     summary["seconds"] = round(time.monotonic() - started, 1)
-    print(json.dumps(summary, indent=2))
+    print(summary_json(summary))
     return 0
+
+
+def summary_json(summary: dict) -> str:
+    """The summary as indented JSON; the load dates on one line, a table's rows per load
+    date on one line each."""
+    if "rows_by_load_date" not in summary:
+        return json.dumps(summary, indent=2)
+    marks = {"load_dates": '"@load_dates@"', "rows_by_load_date": '"@rows_by_load_date@"'}
+    text = json.dumps({**summary, **{k: v.strip('"') for k, v in marks.items()}}, indent=2)
+    per_table = ",\n".join(
+        f"    {json.dumps(name)}: {json.dumps(rows)}"
+        for name, rows in summary["rows_by_load_date"].items()
+    )
+    text = text.replace(marks["load_dates"], json.dumps(summary["load_dates"]))
+    return text.replace(marks["rows_by_load_date"], "{\n" + per_table + "\n  }")
 
 
 __all__ = ["generate", "timedelta"]
