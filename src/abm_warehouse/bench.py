@@ -667,6 +667,189 @@ def bench_scale(
     return out
 
 
+# The daily scenario: the data's history lands as daily syncs (generate --layout daily); the
+# full build takes every sync up to FULL_SYNC (as of the day before), the refresh one more.
+DAILY_DELTAS_FROM = DEFAULT_AS_OF - timedelta(days=7)
+DAILY_FULL_SYNC = DEFAULT_AS_OF  # sync of 06-30 02:00: the full build is as of 06-29
+DAILY_NEXT_SYNC = DEFAULT_AS_OF + timedelta(days=1)  # sync of 07-01: as of 06-30
+
+
+def land_syncs(generated: Path, landing: Path, through: date) -> list[str]:
+    """Hard-link every sync folder (`<table>/load_date=<day>/`) up to `through` into `landing`
+    (a copy where links fail); return the load dates landed."""
+    days = set()
+    for folder in sorted(generated.glob("*/load_date=*")):
+        day = date.fromisoformat(folder.name.split("=", 1)[1])
+        if day > through:
+            continue
+        days.add(day.isoformat())
+        target = landing / folder.parent.name / folder.name
+        if target.exists():
+            continue
+        target.mkdir(parents=True)
+        for file in folder.iterdir():
+            try:
+                os.link(file, target / file.name)
+            except OSError:
+                shutil.copy2(file, target / file.name)
+    return sorted(days)
+
+
+def bench_daily(
+    scale: float,
+    work: Path,
+    event_multiplier: int = 1,
+    memory_limit: str = "3GB",
+    threads: int = 2,
+    verify: bool = True,
+    reuse_build: bool = False,
+) -> dict:
+    """The daily scenario (issue 21): full build as of day D on daily delta folders, then one
+    more day of deltas (events and CRM changes) and a scheduled refresh as of D + 1.
+
+    Measures the full build (`dbt build` of everything on an empty database, tests included)
+    and the refresh (`abm-warehouse refresh --as-of loaded`: plan, build, checks, publish) in
+    the same run; `daily_refresh_share` = refresh wall time / full build wall time. Checks
+    that every mart of the refreshed warehouse equals a from-scratch build on the same files
+    at D + 1 (`daily_refresh_equals_full`).
+    """
+    from abm_warehouse.generator.cli import generate
+
+    root = project_root()
+    bin_dir = Path(sys.executable).parent
+    base = work / f"daily-{scale:g}x{event_multiplier}"
+    generated = base / "generated"
+    out: dict = {
+        "scale": scale,
+        "event_multiplier": event_multiplier,
+        "code_version": code_version(root),
+        "deltas_from": DAILY_DELTAS_FROM.isoformat(),
+    }
+    started = time.monotonic()
+    if not (generated / "web_event").is_dir():
+        shutil.rmtree(generated, ignore_errors=True)
+        generate(
+            generated,
+            scale=scale,
+            as_of=DEFAULT_AS_OF,
+            fmt="parquet",
+            event_multiplier=event_multiplier,
+            layout="daily",
+            deltas_from=DAILY_DELTAS_FROM,
+        )
+        out["generate_s"] = round(time.monotonic() - started, 2)
+    landing = base / "landing"
+    live = base / "live" / "warehouse.duckdb"
+    build_db = base / "full" / "warehouse.duckdb"
+    measured = base / "full-result.json"
+    env = dict(
+        os.environ,
+        ABM_RAW_EXTRACTS_PATH=str(landing),
+        ABM_DUCKDB_MEMORY_LIMIT=memory_limit,
+        ABM_THREADS=str(threads),
+    )
+    as_of_full = (DAILY_FULL_SYNC - timedelta(days=1)).isoformat()
+    as_of_next = (DAILY_NEXT_SYNC - timedelta(days=1)).isoformat()
+
+    def dbt_build(db: Path, as_of: str, *extra: str) -> dict:
+        cmd = [
+            str(bin_dir / "dbt"),
+            "build",
+            "--profiles-dir",
+            str(root),
+            "--project-dir",
+            str(root),
+            "--target-path",
+            str(db.parent / "target"),
+            "--log-path",
+            str(db.parent / "logs"),
+            "--exclude",
+            "tag:raw_sample",
+            *extra,
+        ]
+        run_env = dict(env, ABM_WAREHOUSE_PATH=str(db), ABM_AS_OF_DATE=as_of)
+        return run_measured(cmd, run_env, root, db.parent / "build.log")
+
+    # --- full build as of D on the syncs up to D + 1 02:00
+    if reuse_build and measured.exists() and build_db.exists():
+        out.update(json.loads(measured.read_text()))
+        out["full_build_reused"] = True
+    else:
+        shutil.rmtree(landing, ignore_errors=True)
+        landing.mkdir(parents=True)
+        out["full_build_syncs"] = land_syncs(generated, landing, DAILY_FULL_SYNC)
+        shutil.rmtree(build_db.parent, ignore_errors=True)
+        build_db.parent.mkdir(parents=True)
+        build = dbt_build(build_db, as_of_full)
+        out["full_build_s"] = build["seconds"]
+        out["full_build_returncode"] = build["returncode"]
+        out["full_build_peak_rss_mb"] = build["peak_rss_mb"]
+        run_results = json.loads((build_db.parent / "target" / "run_results.json").read_text())
+        manifest = json.loads((build_db.parent / "target" / "manifest.json").read_text())
+        out["full_build_phases"] = phase_timings(run_results, manifest)
+        out["full_build_slowest_models"] = slowest_nodes(run_results, 10)
+        out["warehouse_mb"] = round(build_db.stat().st_size / 2**20, 1)
+        measured.write_text(json.dumps(out, indent=1))
+    out["full_build_as_of"] = as_of_full
+
+    # --- the live warehouse: the full build, with the record a refresh leaves
+    shutil.rmtree(live.parent, ignore_errors=True)
+    live.parent.mkdir(parents=True)
+    shutil.copy(build_db, live)
+    inputs.record_build(live, root, env={**env, "ABM_WAREHOUSE_PATH": str(live)})
+    # the refresh's dbt state (target path, partial parse) starts from the full build's
+    state = live.parent / ".refresh" / live.stem
+    state.mkdir(parents=True)
+    shutil.copytree(build_db.parent / "target", state / "target")
+
+    # --- one more day: the next sync lands, the scheduled refresh runs
+    out["daily_sync"] = land_syncs(generated, landing, DAILY_NEXT_SYNC)[-1]
+    refresh_cmd = [
+        str(bin_dir / "abm-warehouse"),
+        "refresh",
+        "--warehouse",
+        str(live),
+        "--as-of",
+        "loaded",
+        "--keep",
+        "0",
+        "--skip-freshness",
+    ]
+    ref = run_measured(refresh_cmd, env, root, base / "refresh.log")
+    record = last_refresh_record(live)
+    out["daily_refresh_s"] = ref["seconds"]
+    out["daily_refresh_returncode"] = ref["returncode"]
+    out["daily_refresh_peak_rss_mb"] = ref["peak_rss_mb"]
+    out["daily_refresh_as_of"] = record.get("as_of_date")
+    out["daily_refresh_plan"] = record.get("plan")
+    out["daily_refresh_share"] = (
+        round(ref["seconds"] / out["full_build_s"], 3) if out.get("full_build_s") else None
+    )
+    refresh_state = live.parent / ".refresh" / live.stem / "target"
+    if (refresh_state / "run_results.json").exists() and (refresh_state / "manifest.json").exists():
+        rr = json.loads((refresh_state / "run_results.json").read_text())
+        mf = json.loads((refresh_state / "manifest.json").read_text())
+        out["daily_refresh_phases"] = phase_timings(rr, mf)
+        out["daily_refresh_slowest_models"] = slowest_nodes(rr, 10)
+        out["daily_refresh_slowest_tests"] = slowest_nodes(rr, 5, ("test", "unit_test"))
+        out["daily_refresh_nodes"] = len(rr.get("results", []))
+    out["daily_refresh_steps"] = record.get("steps")
+
+    # --- every mart equals a from-scratch build on the same files at D + 1
+    if verify and ref["returncode"] == 0:
+        fresh = base / "verify" / "warehouse.duckdb"
+        shutil.rmtree(fresh.parent, ignore_errors=True)
+        fresh.parent.mkdir(parents=True)
+        full = dbt_build(fresh, as_of_next, "--resource-type", "model", "seed", "snapshot")
+        out["verify_build_s"] = full["seconds"]
+        if full["returncode"] == 0:
+            diffs = compare_schemas(live, fresh)
+            out["daily_refresh_equals_full"] = not diffs
+            out["daily_refresh_differences"] = diffs[:20]
+        shutil.rmtree(fresh.parent, ignore_errors=True)
+    return out
+
+
 def last_refresh_record(live: Path) -> dict:
     log = live.parent / "refresh.log"
     lines = log.read_text().splitlines() if log.exists() else []
@@ -781,6 +964,12 @@ TARGETS = (
     ("peak_rss_mb", 4096.0, "peak RSS ≤ 4 GiB with DuckDB's memory limit set"),
     ("incremental_share", 0.10, "one-day incremental refresh ≤ 10% of the full build"),
     ("scaling_4x_ratio", 4.5, "4× data ≤ 4.5× time"),
+    (
+        "daily_refresh_share",
+        0.10,
+        "daily refresh (one more day of deltas, as-of + 1) ≤ 10% of the full build",
+    ),
+    ("daily_peak_rss_mb", 4096.0, "daily scenario: peak RSS ≤ 4 GiB (full build and refresh)"),
 )
 
 
@@ -794,8 +983,9 @@ def verdicts(results: dict) -> list[dict]:
     return out
 
 
-def summarize(runs: list[dict]) -> dict:
-    """results.json: the headline keys for the largest scale, every scale under ``runs``."""
+def summarize(runs: list[dict], daily: list[dict] | None = None) -> dict:
+    """results.json: the headline keys for the largest scale, every scale under ``runs``;
+    the daily scenario's under ``daily`` (its headline keys: the largest scale's)."""
     runs = sorted(runs, key=lambda r: (r["scale"], r["event_multiplier"]))
     top = runs[-1] if runs else {}
     scaling_4x = None
@@ -815,8 +1005,28 @@ def summarize(runs: list[dict]) -> dict:
         "event_multiplier": top.get("event_multiplier"),
         "machine": machine(),
     }
+    daily = sorted(daily or [], key=lambda r: (r["scale"], r["event_multiplier"]))
+    top_daily = daily[-1] if daily else {}
+    peaks = [
+        v
+        for v in (
+            top_daily.get("full_build_peak_rss_mb"),
+            top_daily.get("daily_refresh_peak_rss_mb"),
+        )
+        if v is not None
+    ]
+    results.update(
+        daily_refresh_share=top_daily.get("daily_refresh_share"),
+        daily_refresh_equals_full=top_daily.get("daily_refresh_equals_full"),
+        daily_refresh_s=top_daily.get("daily_refresh_s"),
+        daily_full_build_s=top_daily.get("full_build_s"),
+        daily_peak_rss_mb=max(peaks) if peaks else None,
+        daily_scale=top_daily.get("scale"),
+        daily_event_multiplier=top_daily.get("event_multiplier"),
+    )
     results["targets"] = verdicts(results)
     results["runs"] = runs
+    results["daily"] = daily
     return results
 
 
@@ -886,6 +1096,44 @@ def report_markdown(results: dict, label: str = "") -> str:
         for r in results["runs"]
     ]
     lines.append("")
+    if results.get("daily"):
+        lines += [
+            "## Daily scenario",
+            "",
+            "Daily delta folders (`generate --layout daily`); a full build as of D "
+            "(`dbt build`, every model and test); then one more day of deltas (events and CRM "
+            "changes) lands and `abm-warehouse refresh --as-of loaded` runs (as of D + 1). "
+            "share = refresh wall time / full build wall time, same run; = full: every mart "
+            "equals a from-scratch build on the same files at D + 1.",
+            "",
+            "| scale | code | full build s | refresh s | share | peak RSS MB (full / refresh) "
+            "| = full | refresh steps s |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in results["daily"]:
+            steps = ", ".join(f"{k} {v}" for k, v in (r.get("daily_refresh_steps") or {}).items())
+            lines.append(
+                f"| {r['scale']:g}×{r['event_multiplier']} | {r.get('code_version') or '-'} | "
+                f"{r.get('full_build_s')} | {r.get('daily_refresh_s')}"
+                f"{' (failed)' if r.get('daily_refresh_returncode') else ''} | "
+                f"{r.get('daily_refresh_share')} | {r.get('full_build_peak_rss_mb')} / "
+                f"{r.get('daily_refresh_peak_rss_mb')} | {r.get('daily_refresh_equals_full', '-')}"
+                f" | {steps} |"
+            )
+        for r in results["daily"]:
+            lines += [
+                "",
+                f"Slowest models of the refresh ({r['scale']:g}×{r['event_multiplier']}, "
+                f"{r.get('daily_refresh_nodes', '-')} nodes):",
+                "",
+            ]
+            lines += [
+                f"- `{x['node']}` {x['seconds']} s"
+                for x in r.get("daily_refresh_slowest_models", [])
+            ]
+            if r.get("daily_refresh_differences"):
+                lines += ["", "Differences: " + "; ".join(r["daily_refresh_differences"])]
+        lines.append("")
     for r in results["runs"]:
         lines += [f"## Scale {r['scale']:g}×{r['event_multiplier']}: phases", "", "```"]
         phases = r["phases"]
@@ -968,6 +1216,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="reuse a scale's earlier full build and floor (their measures are reported again) "
         "and run only the one-more-day refresh",
     )
+    parser.add_argument(
+        "--daily",
+        action="store_true",
+        help="the daily scenario instead: daily delta folders, a full build as of D, one more "
+        "day of deltas and a scheduled refresh as of D + 1 (daily_refresh_share)",
+    )
     parser.add_argument("--floor-only", type=Path, metavar="RAW_DIR", help=argparse.SUPPRESS)
     parser.add_argument("--floor-json", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -987,6 +1241,36 @@ def run(args: argparse.Namespace) -> int:
             args.floor_json.write_text(json.dumps({"seconds": seconds, "rows": rows_json}))
         print(json.dumps({"seconds": seconds, "rows": len(rows)}))
         return 0
+    earlier_results = (
+        json.loads((args.out / "results.json").read_text())
+        if args.merge and (args.out / "results.json").exists()
+        else {}
+    )
+    if args.daily:
+        daily = []
+        for scale in args.scales:
+            r = bench_daily(
+                scale,
+                args.work.absolute(),
+                args.event_multiplier,
+                args.memory_limit,
+                args.threads,
+                not args.no_verify_refresh,
+                args.reuse_build,
+            )
+            print(json.dumps(r, indent=2, default=str))
+            daily.append(r)
+        if earlier_results:
+            done = {(r["scale"], r["event_multiplier"]) for r in daily}
+            daily += [
+                r
+                for r in earlier_results.get("daily", [])
+                if (r["scale"], r["event_multiplier"]) not in done
+            ]
+        results = summarize(earlier_results.get("runs", []), daily)
+        write_results(results, args.out, args.label)
+        print(f"wrote {args.out / 'results.json'} and {args.out / 'report.md'}")
+        return 0 if all(r.get("daily_refresh_returncode") == 0 for r in daily) else 1
     runs = []
     for scale in args.scales:
         r = bench_scale(
@@ -1004,10 +1288,9 @@ def run(args: argparse.Namespace) -> int:
         )
         print(json.dumps({k: v for k, v in r.items() if k not in ("raw_rows",)}, indent=2))
         runs.append(r)
-    if args.merge and (args.out / "results.json").exists():
-        earlier = json.loads((args.out / "results.json").read_text()).get("runs", [])
-        runs = merge_runs(runs, earlier)
-    results = summarize(runs)
+    if earlier_results:
+        runs = merge_runs(runs, earlier_results.get("runs", []))
+    results = summarize(runs, earlier_results.get("daily"))
     write_results(results, args.out, args.label)
     print(f"wrote {args.out / 'results.json'} and {args.out / 'report.md'}")
     return 0 if all(r["build_returncode"] == 0 for r in runs) else 1

@@ -906,6 +906,16 @@ def _version(package: str) -> str | None:
         return None
 
 
+@contextlib.contextmanager
+def _step(record: dict[str, Any], name: str) -> Iterator[None]:
+    """Time one step of a refresh into record["steps"] (seconds, in refresh.log)."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        record.setdefault("steps", {})[name] = round(time.monotonic() - started, 2)
+
+
 def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd: int) -> int:
     record["cleaned_stale"] = _clean_stale(paths)
     build = paths.build
@@ -930,13 +940,15 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
                     "readers must open it read-only (see docs/operations.md)"
                 )
             log(f"copying {paths.live} -> {build.name}")
-            shutil.copyfile(paths.live, build)
+            with _step(record, "copy"):
+                shutil.copyfile(paths.live, build)
         else:
             log(f"{paths.live} does not exist: building from an empty database")
         # 2. the as-of date, passed to every dbt step in ABM_AS_OF_DATE (not a var: a new date
         #    then does not make dbt re-parse the project).
         try:
-            as_of_date, how = resolve_as_of(opts, paths, build)
+            with _step(record, "as_of"):
+                as_of_date, how = resolve_as_of(opts, paths, build)
         except (as_of.NoLoadedData, ValueError) as exc:
             raise StepFailed("as_of", str(exc)) from None
         record.update(as_of_date=as_of_date, as_of_policy=opts.as_of_policy(), as_of_reason=how)
@@ -944,7 +956,8 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
         log(f"as-of date {as_of_date} ({how})")
         # 3. dbt build: planned from what changed since the live file was built.
         try:
-            current, plan = _plan(opts, build, as_of_date, target_path / "manifest.json")
+            with _step(record, "plan"):
+                current, plan = _plan(opts, build, as_of_date, target_path / "manifest.json")
         except inputs.AsOfBackwards as exc:
             raise StepFailed("plan", str(exc)) from None
         if plan is not None:
@@ -962,7 +975,8 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
             full_refresh = plan is not None and plan.full_refresh
             build_cmd = opts.build_cmd(target_path, log_path, planned, full_refresh)
             record["build_command"] = shlex.join(build_cmd)
-            code = run_step("build", build_cmd, env, lock_fd, opts.project_dir)
+            with _step(record, "build"):
+                code = run_step("build", build_cmd, env, lock_fd, opts.project_dir)
             record["failing_tests"] = read_test_results(target_path)
             if code != 0:
                 raise StepFailed("build", f"build exited with code {code}")
@@ -993,13 +1007,16 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
         for name, command in post_build_commands(build, opts.check_commands, built_models):
             if name == "gx" and built_models == []:
                 continue  # no mart was rebuilt: the published suites still hold
-            code = run_step(name, command, env, lock_fd, opts.project_dir)
+            with _step(record, name):
+                code = run_step(name, command, env, lock_fd, opts.project_dir)
             if code != 0:
                 raise StepFailed(name, f"post-build check {name} exited with code {code}")
         # 6. ops tables, checkpoint, close.
-        record_and_checkpoint(build, record, current)
+        with _step(record, "record"):
+            record_and_checkpoint(build, record, current)
         # 7. publish.
-        archived = publish(paths, build, opts.keep)
+        with _step(record, "publish"):
+            archived = publish(paths, build, opts.keep)
         record["archived_generation"] = archived
         status, exit_code = "success", EXIT_OK
         log(f"published generation {record['generation']} to {paths.live}")
