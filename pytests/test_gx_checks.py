@@ -5,7 +5,9 @@ The run on the real warehouse is the `gx` step of `make test`.
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import subprocess
 import sys
 
@@ -59,6 +61,21 @@ def good_frame() -> pd.DataFrame:
     )
 
 
+def broken_frame(breakage: str) -> pd.DataFrame:
+    frame = good_frame()
+    if breakage == "rate":
+        frame.loc[0, "win_rate"] = 1.2
+    elif breakage == "duplicate":
+        frame.loc[2, "metric_month"] = frame.loc[0, "metric_month"]
+    elif breakage == "null_key":
+        frame.loc[1, "metric_month"] = pd.NaT
+    elif breakage == "segment":
+        frame.loc[1, "segment"] = "SMB"
+    elif breakage == "negative":
+        frame.loc[1, "won"] = -1
+    return frame
+
+
 def run_suites(frame: pd.DataFrame) -> dict[str, g.SuiteResult]:
     marts = g.marts_from_manifest(MANIFEST)
     suites = g.build_suites(marts, {"kpi_demo_monthly": ["won", "closed", "win_rate"]})
@@ -100,18 +117,7 @@ def test_good_frame_passes():
     ],
 )
 def test_broken_frame_fails(breakage, expected):
-    frame = good_frame()
-    if breakage == "rate":
-        frame.loc[0, "win_rate"] = 1.2
-    elif breakage == "duplicate":
-        frame.loc[2, "metric_month"] = frame.loc[0, "metric_month"]
-    elif breakage == "null_key":
-        frame.loc[1, "metric_month"] = pd.NaT
-    elif breakage == "segment":
-        frame.loc[1, "segment"] = "SMB"
-    elif breakage == "negative":
-        frame.loc[1, "won"] = -1
-    [result] = run_suites(frame).values()
+    [result] = run_suites(broken_frame(breakage)).values()
     assert not result.success
     assert expected in failing(result)
 
@@ -292,3 +298,151 @@ def test_a_rate_test_on_a_subset_checks_only_that_subset():
     frame.loc[0, "win_rate"] = 1.5
     [result] = g.validate(suites, {spec.name: frame})
     assert ("expect_column_values_to_be_between", "win_rate") in failing(result)
+
+
+# ---------------------------------------------------------------------------- speed, same results
+
+# Eight marts shaped like kpi_demo_monthly: three pass, five are broken each in its own way.
+BREAKAGES = ("good", "rate", "duplicate", "good", "null_key", "segment", "good", "negative")
+
+
+def eight_marts() -> tuple[dict, dict[str, pd.DataFrame]]:
+    """A manifest of eight demo marts (the tests of kpi_demo_monthly on each) and their frames."""
+    nodes, frames = {}, {}
+    for i, breakage in enumerate(BREAKAGES):
+        name, uid = f"kpi_demo_{i}_{breakage}", f"model.abm.kpi_demo_{i}"
+        nodes[uid] = {**MANIFEST["nodes"][MART], "name": name}
+        for key, test in MANIFEST["nodes"].items():
+            if key.startswith("test."):
+                nodes[f"{key}.{i}"] = {**test, "attached_node": uid}
+        frames[name] = broken_frame(breakage)
+    return {"nodes": nodes}, frames
+
+
+def checkpoint_run(suites, frames, docs_dir) -> list[g.SuiteResult]:
+    """The run before it was made fast: a checkpoint per suite, GX's default (SUMMARY) results."""
+    import great_expectations as gx
+
+    context = g.new_context(docs_dir)
+    source = context.data_sources.add_or_update_pandas("warehouse")
+    results = []
+    for suite in suites:
+        asset = source.add_dataframe_asset(suite.name)
+        batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=suite.name, data=batch_definition, suite=context.suites.add(g._gx_suite(suite))
+            )
+        )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(name=suite.name, validation_definitions=[definition], actions=[])
+        )
+        frame = suite.frame(frames)
+        run = checkpoint.run(batch_parameters={"dataframe": frame})
+        [validation] = run.run_results.values()
+        failed = g._failed(validation)
+        results.append(
+            g.SuiteResult(suite.name, not failed, len(validation.results), failed, len(frame))
+        )
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context.build_data_docs()
+    return results
+
+
+def docs_pages(docs_dir) -> dict[str, str]:
+    """Every Data Docs page, run times, ids and the index's run-time sort keys masked."""
+    masks = [
+        (r"\d{8}T\d{6}\.\d{6}Z", "<time>"),
+        (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)?", "<time>"),
+        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>"),
+        (r"'_run_time_sort': [0-9.]+", "<sort>"),
+    ]
+    pages = {}
+    for path in sorted(docs_dir.rglob("*.html")):
+        if "static" in path.parts:
+            continue
+        text = path.read_text()
+        for pattern, mask in masks:
+            text = re.sub(pattern, mask, text)
+        pages[re.sub(masks[0][0], "<time>", str(path.relative_to(docs_dir)))] = text
+    return pages
+
+
+def test_fast_run_gives_the_results_and_data_docs_of_a_checkpoint_run(tmp_path, monkeypatch):
+    """BASIC first pass, SUMMARY again on failure, no checkpoint, forked workers: the same
+    suites, expectations, results (failure details included) and Data Docs pages."""
+    manifest, frames = eight_marts()
+    suites = g.build_suites(
+        g.marts_from_manifest(manifest), {n: ["won", "closed", "win_rate"] for n in frames}
+    )
+    assert (len(suites), sum(len(s.expectations) for s in suites)) == (8, 64)
+    before = checkpoint_run(suites, frames, tmp_path / "before")
+    assert [r.success for r in before] == [b == "good" for b in BREAKAGES]
+    serial = g.validate(suites, frames, tmp_path / "serial", jobs=1)
+    workers = []
+    run_in_workers = g._run_in_workers
+    monkeypatch.setattr(g, "_run_in_workers", lambda *a: workers.append(a[2]) or run_in_workers(*a))
+    forked = g.validate(suites, frames, tmp_path / "forked", jobs=2)
+    assert workers == [2]
+    assert serial == before
+    assert forked == before
+    assert g.summary_lines(forked, []) == g.summary_lines(before, [])
+    pages = docs_pages(tmp_path / "before")
+    assert len(pages) == 1 + 8 + 8  # the index, a page per suite and per validation result
+    assert docs_pages(tmp_path / "serial") == pages
+    assert docs_pages(tmp_path / "forked") == pages
+
+
+# `abm-warehouse gx` on the eight marts before it was made fast (the timing line left out).
+REPORT_BEFORE = """\
+  ok   kpi_demo_0_good         8 expectations          3 rows
+  FAIL kpi_demo_1_rate         8 expectations          3 rows
+       - {"expectation": "expect_column_values_to_be_between", "kwargs": {"column": "win_rate", "min_value": 0.0, "max_value": 1.0}, "unexpected_count": 1, "sample": [1.2]}
+  FAIL kpi_demo_2_duplicate    8 expectations          3 rows
+       - {"expectation": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["metric_month", "segment"], "ignore_row_if": "never"}, "unexpected_count": 2, "sample": [{"metric_month": "2026-01-01 00:00:00", "segment": "ABM"}, {"metric_month": "2026-01-01 00:00:00", "segment": "ABM"}]}
+  ok   kpi_demo_3_good         8 expectations          3 rows
+  FAIL kpi_demo_4_null_key     8 expectations          3 rows
+       - {"expectation": "expect_column_values_to_not_be_null", "kwargs": {"column": "metric_month"}, "unexpected_count": 1, "sample": ["NaT"]}
+  FAIL kpi_demo_5_segment      8 expectations          3 rows
+       - {"expectation": "expect_column_values_to_be_in_set", "kwargs": {"column": "segment", "value_set": ["ABM", "non-ABM"]}, "unexpected_count": 1, "sample": ["SMB"]}
+  ok   kpi_demo_6_good         8 expectations          3 rows
+  FAIL kpi_demo_7_negative     8 expectations          3 rows
+       - {"expectation": "expect_column_values_to_be_between", "kwargs": {"column": "won", "min_value": 0.0}, "unexpected_count": 1, "sample": [-1]}
+gx: 8 suites, 64 expectations, 5 failing suite(s)
+"""  # noqa: E501
+
+
+GOOD_MARTS_REPORT_BEFORE = """\
+  ok   kpi_demo_0_good    8 expectations          3 rows
+  ok   kpi_demo_3_good    8 expectations          3 rows
+  ok   kpi_demo_6_good    8 expectations          3 rows
+gx: 3 suites, 24 expectations, 0 failing suite(s)
+"""
+
+
+def test_cli_report_and_exit_code_are_those_of_before(tmp_path, capsys):
+    """In one process or in forked workers: the report and exit code of before; --marts
+    naming the passing marts only: exit 0, their lines of before."""
+    manifest, frames = eight_marts()
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts")
+    for name, frame in frames.items():
+        con.register("frame", frame)
+        con.execute(f"create table marts.{name} as select * from frame")
+        con.unregister("frame")
+    con.close()
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    parser = argparse.ArgumentParser()
+    g.add_arguments(parser)
+
+    def gx(*extra: str) -> tuple[int, str]:
+        argv = ["--warehouse", str(db), "--manifest", str(tmp_path / "manifest.json"), *extra]
+        code = g.run(parser.parse_args(argv))
+        out = capsys.readouterr().out
+        return code, re.sub(r"(?m)^gx: [0-9.]+s\n", "", out)
+
+    assert gx("--no-docs", "--jobs", "1") == (1, REPORT_BEFORE)
+    assert gx("--no-docs", "--jobs", "2") == (1, REPORT_BEFORE)
+    good = [n for n in frames if n.endswith("_good")]
+    assert gx("--no-docs", "--marts", *good) == (0, GOOD_MARTS_REPORT_BEFORE)
