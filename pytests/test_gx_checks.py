@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -446,3 +447,16 @@ def test_cli_report_and_exit_code_are_those_of_before(tmp_path, capsys):
     assert gx("--no-docs", "--jobs", "2") == (1, REPORT_BEFORE)
     good = [n for n in frames if n.endswith("_good")]
     assert gx("--no-docs", "--marts", *good) == (0, GOOD_MARTS_REPORT_BEFORE)
+
+
+def test_a_worker_that_dies_leaves_the_suites_to_this_process(monkeypatch):
+    manifest, frames = eight_marts()
+    suites = g.build_suites(g.marts_from_manifest(manifest))
+    expected = g.validate(suites, frames, jobs=1)
+    parent, run = os.getpid(), g._Check.run
+    monkeypatch.setattr(
+        g._Check,
+        "run",
+        lambda self, context: run(self, context) if os.getpid() == parent else os._exit(3),
+    )
+    assert g.validate(suites, frames, jobs=2) == expected
