@@ -864,7 +864,8 @@ def _run_in_workers(context: Any, checks: list[_Check], jobs: int) -> list[Suite
     """Each check in one of `jobs` forked workers (None: the workers could not run them).
 
     A worker adds its assets and validation definitions to its copy of `context`, and its
-    results to the validation results store, which must be files shared with this process.
+    results to the context's validation results store: for Data Docs built here, that store
+    must be files shared with this process.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -931,9 +932,10 @@ def validate(
     workers = 1 if context is not None else min(jobs, len(runnable) // MIN_SUITES_PER_JOB)
     with contextlib.ExitStack() as stack:
         if context is None:
-            # workers store their results in files (a temporary folder) that this process reads
+            # workers store their results in files (a temporary folder) that this process
+            # builds Data Docs from
             shared = None
-            if workers > 1:
+            if workers > 1 and docs_dir is not None:
                 shared = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="abm-gx-")))
             context = new_context(docs_dir, shared)
         context.data_sources.add_or_update_pandas("warehouse")
