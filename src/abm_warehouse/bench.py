@@ -669,7 +669,7 @@ def bench_scale(
 
 # The daily scenario: the data's history lands as daily syncs (generate --layout daily); the
 # full build takes every sync up to FULL_SYNC (as of the day before), the refresh one more.
-DAILY_DELTAS_FROM = DEFAULT_AS_OF - timedelta(days=7)
+DAILY_DELTAS_FROM = DEFAULT_AS_OF - timedelta(days=30)  # a month of daily syncs
 DAILY_FULL_SYNC = DEFAULT_AS_OF  # sync of 06-30 02:00: the full build is as of 06-29
 DAILY_NEXT_SYNC = DEFAULT_AS_OF + timedelta(days=1)  # sync of 07-01: as of 06-30
 

@@ -329,9 +329,20 @@ FOREIGN_KEYS = {  # (table, column) -> (referenced table, its key)
 }
 
 
+def _latest_run_only(test: str | dict) -> dict:
+    """A data test restricted to the rows the latest run wrote (macros/utils/test_scope.sql)."""
+    if isinstance(test, str):
+        return {test: {"config": {"where": "rows_written_by_last_run"}}}
+    [(name, spec)] = test.items()
+    return {
+        name: {**spec, "config": {**spec.get("config", {}), "where": "rows_written_by_last_run"}}
+    }
+
+
 def render_stg_yml(t: Table) -> str:
     m = model_names(t)
     by_name = {x.name: x for x in TABLES}
+    incremental = t.name in APPEND_ONLY_TABLES
     columns = []
     for c in t.columns:
         name = staged_name(t, c)
@@ -354,7 +365,7 @@ def render_stg_yml(t: Table) -> str:
                 }
             )
         if tests:
-            spec["data_tests"] = tests
+            spec["data_tests"] = [_latest_run_only(x) for x in tests] if incremental else tests
         columns.append(spec)
     columns.append(
         {
@@ -370,7 +381,10 @@ def render_stg_yml(t: Table) -> str:
                 "name": flag,
                 "description": f"True when {text}; the row is kept. Never NULL (a coalesced "
                 "boolean).",
-                "data_tests": [{"not_flagged": {"config": {"severity": "warn"}}}],
+                "data_tests": [
+                    _latest_run_only(x) if incremental else x
+                    for x in [{"not_flagged": {"config": {"severity": "warn"}}}]
+                ],
             }
         )
     model: dict = {
@@ -379,7 +393,14 @@ def render_stg_yml(t: Table) -> str:
         f"(key: {', '.join(staged_name(t, t.column(k)) for k in t.key)}): the latest "
         f"clean version from {t.system}.{t.name}, typed (try_cast), e-mails "
         "normalised, timestamps in UTC, renamed to the project's conventions. "
-        f"Rows that could not be staged are in {m['quarantine']}.",
+        f"Rows that could not be staged are in {m['quarantine']}."
+        + (
+            " Incremental (restaged by key): its tests check the rows the latest run wrote "
+            "(where: rows_written_by_last_run), since a run deletes every key it restages "
+            "before inserting it; flags warn about the rows that run staged."
+            if incremental
+            else ""
+        ),
     }
     if len(t.key) > 1:
         model["data_tests"] = [

@@ -355,6 +355,8 @@ class Options:
     full_refresh: bool = False
     build_all: bool = False  # --all: a full build whatever changed
     skip_freshness: bool = False
+    # --skip-tests: no dbt data or unit tests and no post-build checks (replays, simulations)
+    skip_tests: bool = False
     fail_on_stale: bool = False
     build_command: str | None = None
     freshness_command: str | None = None
@@ -394,7 +396,9 @@ class Options:
         select = list(self.select or planned)
         if select:
             cmd += ["--select", *select]
-        if planned and not self.select:
+        if self.skip_tests:
+            cmd += ["--exclude-resource-type", "test", "unit_test"]
+        elif planned and not self.select:
             # a planned build: the code is what the last full build tested
             cmd += ["--exclude-resource-type", "unit_test"]
         if os.environ.get("ABM_RAW_EXTRACTS_PATH"):  # own extracts: do not seed the sample
@@ -1004,7 +1008,13 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
             elif freshness["status"] == "warn":
                 log("WARNING source freshness: " + _freshness_brief(freshness))
         # 5. post-build checks.
-        for name, command in post_build_commands(build, opts.check_commands, built_models):
+        if opts.skip_tests:
+            record["tests_skipped"] = True
+            log("WARNING --skip-tests: no data tests and no post-build checks ran on this build")
+        checks = (
+            [] if opts.skip_tests else post_build_commands(build, opts.check_commands, built_models)
+        )
+        for name, command in checks:
             if name == "gx" and built_models == []:
                 continue  # no mart was rebuilt: the published suites still hold
             with _step(record, name):
@@ -1214,6 +1224,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--skip-freshness", action="store_true", help="do not run `dbt source freshness`"
     )
     parser.add_argument(
+        "--skip-tests",
+        action="store_true",
+        help="build without dbt data tests and post-build checks (GX): for replays and "
+        "simulations of the incremental logic, never for the warehouse people read "
+        "(recorded as tests_skipped in refresh.log)",
+    )
+    parser.add_argument(
         "--fail-on-stale",
         action="store_true",
         help="do not publish when source freshness errors (default: record and warn)",
@@ -1271,6 +1288,7 @@ def run(args: argparse.Namespace) -> int:
         full_refresh=args.full_refresh,
         build_all=args.build_all,
         skip_freshness=args.skip_freshness,
+        skip_tests=args.skip_tests,
         fail_on_stale=args.fail_on_stale,
         build_command=args.build_command,
         freshness_command=args.freshness_command,
