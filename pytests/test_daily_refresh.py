@@ -271,7 +271,8 @@ def test_the_month_holds_the_changes_it_is_meant_to(month):
         assert rows("opportunity", "is_deleted = 'true'") > 0  # a deleted opportunity
         assert rows("subscription", "canceled_at is not null") > 0
         assert rows("subscription", "started_at >= '2026-06-01'") > 0
-        late = "try_cast(_loaded_at as timestamptz) > try_cast(created as timestamptz) + interval 2 day"
+        loaded, created = "try_cast(_loaded_at as timestamptz)", "try_cast(created as timestamptz)"
+        late = f"{loaded} > {created} + interval 2 day"
         assert rows("email_event", late) > 0
     finally:
         con.close()
