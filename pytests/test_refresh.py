@@ -551,6 +551,9 @@ def test_status_lists_live_generations_and_runs(env):
     gens = [r["generation"] for r in log_records(env["live"])]
     assert f"live generation {gens[1]}" in result.stdout
     assert gens[0] in result.stdout and "lock" in result.stdout and "free" in result.stdout
+    # the live warehouse's as-of date, and each run's
+    assert "  as of 2026-06-30\n" in result.stdout
+    assert result.stdout.count("as of 2026-06-30  ") == 2
 
 
 # ---------------------------------------------------------------------------- units

@@ -5,6 +5,12 @@ specification): its source system, columns, column types, which columns are requ
 natural key used to de-duplicate re-extracts, the enum values it accepts and the defect
 classes the generator injects into it.
 
+A raw table arrives as one file (``<table>.parquet|csv``, re-exported whole) or as a folder of
+delta files (``<table>/**/*.parquet|csv``, one file per sync, never rewritten): event tables
+append, the other tables deliver a full row for every record changed since the last sync, and
+``is_deleted = true`` removes a record. Every version is kept: the latest ``_loaded_at``, then
+the latest ``last_modified_date``, wins (docs/operations.md, "Delta landing").
+
 Everything else derives from this module:
 
 * the generator writes exactly these tables and columns;

@@ -165,7 +165,9 @@ def render_sources(system: str) -> str:
                 {
                     "name": system,
                     "description": f"Raw extracts of the {system.replace('_', ' ')} system, as delivered "
-                    "(every column text). See shared raw contract.",
+                    "(every column text): the seeded sample, or with var raw_extracts_path one file "
+                    "per table or a folder of delta files per table (docs/operations.md, Delta "
+                    "landing). See shared raw contract.",
                     "schema": "{{ var('raw_schema') }}",
                     "tables": tables,
                 }

@@ -455,21 +455,28 @@ def _read_previous(build: Path) -> inputs.Inputs | None:
 
 
 def _live_as_of(build: Path, previous: inputs.Inputs | None) -> str | None:
-    """The as-of date the live warehouse was built at: its record, else its int_as_of."""
+    """The as-of date the live warehouse was built at: its record, else its int_as_of, else
+    the as-of date of the latest published run in its ops.refresh_runs."""
     if previous is not None and previous.as_of:
         return previous.as_of
     if not build.exists():
         return None
     import duckdb
 
-    with contextlib.suppress(Exception):
-        con = duckdb.connect(str(build), read_only=True)
-        try:
-            row = con.execute("select max(as_of_date) from intermediate.int_as_of").fetchone()
-        finally:
-            con.close()
-        if row and row[0]:
-            return row[0].isoformat()
+    queries = (
+        "select cast(max(as_of_date) as varchar) from intermediate.int_as_of",
+        "select as_of_date from ops.refresh_runs where status = 'success' "
+        "order by started_at desc limit 1",
+    )
+    for query in queries:
+        with contextlib.suppress(Exception):
+            con = duckdb.connect(str(build), read_only=True)
+            try:
+                row = con.execute(query).fetchone()
+            finally:
+                con.close()
+            if row and row[0]:
+                return str(row[0])
     return None
 
 
