@@ -180,6 +180,8 @@ def test_targets_are_judged_against_the_issue_bounds():
         "peak_rss_mb": 5000.0,  # above 4 GiB: missed
         "incremental_share": None,  # not measured
         "scaling_4x_ratio": 4.51,  # just above 4.5: missed
+        "daily_refresh_share": 0.1,  # on the bound: met
+        "daily_peak_rss_mb": 4096.5,  # above 4 GiB: missed
     }
     status = {v["key"]: v["status"] for v in bench.verdicts(results)}
     assert status == {
@@ -187,6 +189,8 @@ def test_targets_are_judged_against_the_issue_bounds():
         "peak_rss_mb": "missed",
         "incremental_share": "not measured",
         "scaling_4x_ratio": "missed",
+        "daily_refresh_share": "met",
+        "daily_peak_rss_mb": "missed",
     }
 
 
