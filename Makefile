@@ -86,7 +86,7 @@ lint-python: venv
 	$(BIN)/ruff format --check src pytests
 
 pytest: venv
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=12
 
 parse: venv
 	$(DBT) parse $(DBT_FLAGS) $(STRICT_PARSE)

@@ -39,7 +39,7 @@ INCREMENTAL = {
     # typed tables: the keys the base model rewrote are restaged (restage strategy)
     "stg_web__web_events": ("web_event_id", "true", ("dbt_refreshed_at",)),
     "stg_marketing_automation__email_events": ("email_event_id", "true", ("dbt_refreshed_at",)),
-    "int_web_events_sessionized": ("web_event_id", "true", ()),
+    "int_web_events_sessionized": ("web_event_id", "true", ("dbt_refreshed_at",)),
     "int_web_session_summaries": ("session_id", "true", ("dbt_refreshed_at",)),
     # a send whose events all went away stays as a row with n_events = 0 (fct_email_sends and
     # int_touch_events leave it out); last_loaded_at is the watermark, not an outcome
@@ -135,6 +135,14 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
         out = {}
         for model, table in TABLES.items():
             _, where, exclude = INCREMENTAL.get(model, ("", "true", ()))
+            schema, name = table.split(".")
+            stamped = con.execute(
+                "select count(*) from information_schema.columns where table_schema = ? "
+                "and table_name = ? and column_name = 'dbt_refreshed_at'",
+                [schema, name],
+            ).fetchone()[0]
+            if stamped and "dbt_refreshed_at" not in exclude:  # the run that wrote the row
+                exclude = (*exclude, "dbt_refreshed_at")
             columns = f"* exclude ({', '.join(exclude)})" if exclude else "*"
             out[model] = con.execute(
                 f"select {columns} from {table} where {where} order by all"
