@@ -29,3 +29,24 @@ select {{ column_list | join(', ') }}
 from {{ temp }}
 where _row_outcome = 'staged'
 {%- endmacro %}
+
+{#- The last select of a model restaged by key (restage_by_key_config): on an incremental run,
+    the rows of `rows_cte` (outcome 'staged') and one marker row per key of `changed_cte`
+    (outcome 'changed', deletes the key's old rows: a key left without rows leaves); on a full
+    build, the rows alone. -#}
+{% macro restaged_rows(rows_cte, changed_cte, key) -%}
+    {%- if is_incremental() -%}
+select *, 'staged' as _row_outcome from {{ rows_cte }}
+union all by name
+select {{ key }}, 'changed' as _row_outcome from {{ changed_cte }}
+    {%- else -%}
+select * from {{ rows_cte }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of `alias` (a relation that stamps dbt_refreshed_at) written since this model's
+    last run: the condition, given a `watermark` CTE with its newest dbt_refreshed_at
+    (`refreshed_after`; NULL when it has none). -#}
+{% macro written_since_watermark(alias) -%}
+    (watermark.refreshed_after is null or {{ alias }}.dbt_refreshed_at > watermark.refreshed_after)
+{%- endmacro %}

@@ -84,8 +84,7 @@ changed_visitors as (
     from {{ ref('int_web_sessions') }} as web_sessions
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or web_sessions.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('web_sessions') }}
         or (
             web_sessions.started_at >= coalesce(watermark.known_before, web_sessions.started_at)
             and web_sessions.started_at < {{ as_of_end() }}
@@ -97,8 +96,7 @@ changed_visitors as (
     from {{ ref('int_web_events_sessionized') }} as sessionized
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or sessionized.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('sessionized') }}
         or (
             sessionized.event_type = 'page_view'
             and sessionized.occurred_at >= coalesce(watermark.known_before, sessionized.occurred_at)
@@ -121,8 +119,7 @@ restaged_email_events as (
     from {{ ref('stg_marketing_automation__email_events') }} as email_events
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or email_events.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('email_events') }}
         or (
             email_events.occurred_at >= coalesce(watermark.known_before, email_events.occurred_at)
             and email_events.occurred_at < {{ as_of_end() }}
@@ -485,12 +482,6 @@ final as (
 
 )
 
-{% if is_incremental() -%}
 -- noqa: disable=all
-select *, 'staged' as _row_outcome from final
-union all by name
-select source_partition, 'changed' as _row_outcome from changed_partitions
+{{ restaged_rows('final', 'changed_partitions', 'source_partition') }}
 -- noqa: enable=all
-{%- else -%}
-select * from final
-{%- endif %}

@@ -81,8 +81,7 @@ rewritten_visitors as (
     from {{ ref('int_web_session_summaries') }} as summaries
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or summaries.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('summaries') }}
 
 ),
 
@@ -208,12 +207,6 @@ final as (
 
 )
 
-{% if is_incremental() -%}
 -- noqa: disable=all
-select *, 'staged' as _row_outcome from final
-union all by name
-select anonymous_id, 'changed' as _row_outcome from changed_visitors
+{{ restaged_rows('final', 'changed_visitors', 'anonymous_id') }}
 -- noqa: enable=all
-{%- else -%}
-select * from final
-{%- endif %}

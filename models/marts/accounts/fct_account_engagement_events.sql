@@ -32,8 +32,7 @@ changed_partitions as (
     from {{ ref('int_engagement_signals') }} as upstream
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or upstream.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('upstream') }}
 
     union
 
@@ -113,12 +112,6 @@ final as (
 
 )
 
-{% if is_incremental() -%}
 -- noqa: disable=all
-select *, 'staged' as _row_outcome from final
-union all by name
-select source_partition, 'changed' as _row_outcome from changed_partitions
+{{ restaged_rows('final', 'changed_partitions', 'source_partition') }}
 -- noqa: enable=all
-{%- else -%}
-select * from final
-{%- endif %}

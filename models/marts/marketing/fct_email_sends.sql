@@ -40,8 +40,7 @@ changed_sends as (
     from {{ ref('int_email_send_events') }} as upstream
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or upstream.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('upstream') }}
 
     union
 
@@ -126,12 +125,6 @@ final as (
 
 )
 
-{% if is_incremental() -%}
 -- noqa: disable=all
-select *, 'staged' as _row_outcome from final
-union all by name
-select send_id, 'changed' as _row_outcome from changed_sends
+{{ restaged_rows('final', 'changed_sends', 'send_id') }}
 -- noqa: enable=all
-{%- else -%}
-select * from final
-{%- endif %}

@@ -28,8 +28,7 @@ changed_visitors as (
     from {{ ref('int_web_events_sessionized') }} as sessionized
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or sessionized.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('sessionized') }}
 
     union
 
@@ -37,8 +36,7 @@ changed_visitors as (
     from {{ ref('fct_web_sessions') }} as web_sessions
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or web_sessions.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('web_sessions') }}
 
     union
 
@@ -110,12 +108,6 @@ final as (
 
 )
 
-{% if is_incremental() -%}
 -- noqa: disable=all
-select *, 'staged' as _row_outcome from final
-union all by name
-select anonymous_id, 'changed' as _row_outcome from changed_visitors
+{{ restaged_rows('final', 'changed_visitors', 'anonymous_id') }}
 -- noqa: enable=all
-{%- else -%}
-select * from final
-{%- endif %}

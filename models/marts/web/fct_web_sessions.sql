@@ -31,8 +31,7 @@ changed_visitors as (
     from {{ ref('int_web_sessions') }} as upstream
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or upstream.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('upstream') }}
 
     union
 
@@ -116,12 +115,6 @@ flagged as (
 
 )
 
-{% if is_incremental() -%}
 -- noqa: disable=all
-select *, 'staged' as _row_outcome from flagged
-union all by name
-select anonymous_id, 'changed' as _row_outcome from changed_visitors
+{{ restaged_rows('flagged', 'changed_visitors', 'anonymous_id') }}
 -- noqa: enable=all
-{%- else -%}
-select * from flagged
-{%- endif %}
