@@ -467,3 +467,96 @@ def test_every_raw_table_of_the_contract_is_a_source_of_its_system():
         for source in yaml.safe_load(path.read_text())["sources"]:
             declared |= {(source["name"], t["name"]) for t in source["tables"]}
     assert {(t.system, t.name) for t in contract.TABLES} <= declared
+
+
+def _generations(project: dict[str, Path]) -> list[str]:
+    folder = project["live"].parent / "generations"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_planned_refresh_builds_on_the_previous_generation_in_place(project):
+    """No copy of the live file: the previous generation (one refresh behind) is the build
+    file, planned from its own record, with the live file's run history carried over."""
+    first = refresh(project)  # nothing live: built from an empty database
+    with (project["extracts"] / "web_event.csv").open("a") as f:
+        f.write("2\n")
+    second = refresh(project)  # no generation yet: a copy of the live file
+    assert second["build_base"] == "copy of the live file"
+    assert "copy" in second["steps"]
+    assert len(_generations(project)) == 1
+    previous = _generations(project)[0]
+    with (project["extracts"] / "account.parquet").open("ab") as f:
+        f.write(b" and more")
+    third = refresh(project)
+    assert third["build_base"].startswith("generation ")
+    assert "copy" not in third["steps"] and "standby" in third["steps"]
+    assert previous not in _generations(project)  # it became the live file
+    # planned from what that generation was built from: both days' changes
+    assert third["plan"]["kind"] == inputs.CHANGED
+    assert third["plan"]["changed"] == ["account", "web_event"]
+    con = duckdb.connect(str(project["live"]), read_only=True)
+    try:
+        runs = con.execute("select run_id from ops.refresh_runs order by 1").fetchall()
+    finally:
+        con.close()
+    # the runs recorded in the live file only (the second) are carried over
+    assert [r[0] for r in runs] == sorted(r["run_id"] for r in (first, second, third))
+
+
+def test_a_reader_of_the_previous_generation_makes_the_refresh_copy(project):
+    refresh(project)
+    with (project["extracts"] / "web_event.csv").open("a") as f:
+        f.write("2\n")
+    refresh(project)
+    newest = project["live"].parent / "generations" / _generations(project)[-1]
+    with (project["extracts"] / "web_event.csv").open("a") as f:
+        f.write("3\n")
+    reader = duckdb.connect(str(newest), read_only=True)  # DuckDB: no writer while it reads
+    try:
+        record = refresh(project)
+    finally:
+        reader.close()
+    assert record["build_base"] == "copy of the live file"
+    assert newest.name in _generations(project)  # still there for a rollback
+
+
+def test_nothing_new_or_a_full_build_copies_the_live_file(project):
+    refresh(project)
+    with (project["extracts"] / "web_event.csv").open("a") as f:
+        f.write("2\n")
+    refresh(project)
+    assert refresh(project)["build_base"] == "copy of the live file"  # plan: nothing
+    assert refresh(project, "--all")["build_base"] == "copy of the live file"
+    # a date before the live file's is refused before any generation is touched
+    before = _generations(project)
+    record = refresh(project, "--as-of", "2026-06-01", code=1)
+    assert record["failed_step"] == "plan" and "backwards" in record["error"]
+    assert _generations(project) == before
+
+
+def test_after_a_rollback_the_refresh_never_builds_on_the_file_rolled_back_from(project):
+    refresh(project)
+    for row in ("2", "3"):
+        with (project["extracts"] / "web_event.csv").open("a") as f:
+            f.write(row + "\n")
+        third = refresh(project)
+    assert third["build_base"].startswith("generation ")
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "abm_warehouse.cli", "refresh"),
+            *("--warehouse", str(project["live"]), "--rollback"),
+        ],
+        env=_env(project),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rolled_back_from = [g for g in _generations(project) if third["generation"] in g]
+    assert rolled_back_from  # archived by the rollback, the newest generation
+    with (project["extracts"] / "web_event.csv").open("a") as f:
+        f.write("4\n")
+    record = refresh(project)
+    # not the newer file put aside: the live file's own predecessor is gone, so a copy
+    assert record["build_base"] == "copy of the live file"
+    assert rolled_back_from[0] in _generations(project)

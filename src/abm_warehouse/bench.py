@@ -668,9 +668,12 @@ def bench_scale(
 
 
 # The daily scenario: the data's history lands as daily syncs (generate --layout daily); the
-# full build takes every sync up to FULL_SYNC (as of the day before), the refresh one more.
+# full build takes every sync up to FULL_SYNC (as of the day before), a first refresh one
+# more (on a copy of the live file: no previous generation yet), the timed refresh one more
+# (on the previous generation, in place: the steady state of nightly refreshes).
 DAILY_DELTAS_FROM = DEFAULT_AS_OF - timedelta(days=30)  # a month of daily syncs
-DAILY_FULL_SYNC = DEFAULT_AS_OF  # sync of 06-30 02:00: the full build is as of 06-29
+DAILY_FULL_SYNC = DEFAULT_AS_OF - timedelta(days=1)  # sync of 06-29 02:00: as of 06-28
+DAILY_FIRST_SYNC = DEFAULT_AS_OF  # sync of 06-30 02:00: as of 06-29
 DAILY_NEXT_SYNC = DEFAULT_AS_OF + timedelta(days=1)  # sync of 07-01: as of 06-30
 
 
@@ -751,7 +754,9 @@ def bench_daily(
     as_of_full = (DAILY_FULL_SYNC - timedelta(days=1)).isoformat()
     as_of_next = (DAILY_NEXT_SYNC - timedelta(days=1)).isoformat()
 
-    def dbt_build(db: Path, as_of: str, *extra: str) -> dict:
+    def dbt_build(db: Path, as_of: str, *extra: str, profile_path: Path | None = None) -> dict:
+        """`dbt build` into `db`; `profile_path`: build at that path (the profile's) and move
+        the file to `db` afterwards."""
         cmd = [
             str(bin_dir / "dbt"),
             "build",
@@ -767,10 +772,17 @@ def bench_daily(
             "tag:raw_sample",
             *extra,
         ]
-        run_env = dict(env, ABM_WAREHOUSE_PATH=str(db), ABM_AS_OF_DATE=as_of)
-        return run_measured(cmd, run_env, root, db.parent / "build.log")
+        at = profile_path or db
+        run_env = dict(env, ABM_WAREHOUSE_PATH=str(at), ABM_AS_OF_DATE=as_of)
+        result = run_measured(cmd, run_env, root, db.parent / "build.log")
+        if profile_path is not None and profile_path.exists():
+            os.replace(profile_path, db)
+        return result
 
-    # --- full build as of D on the syncs up to D + 1 02:00
+    # --- full build as of D - 1 on the syncs up to D 02:00. It runs at the path the refresh
+    # builds at (the profile dbt's partial parsing compares), as a nightly refresh's last run
+    # did: its parse state is the refresh's.
+    live_build = live.absolute().with_name(live.name + ".build")
     if reuse_build and measured.exists() and build_db.exists():
         out.update(json.loads(measured.read_text()))
         out["full_build_reused"] = True
@@ -780,7 +792,9 @@ def bench_daily(
         out["full_build_syncs"] = land_syncs(generated, landing, DAILY_FULL_SYNC)
         shutil.rmtree(build_db.parent, ignore_errors=True)
         build_db.parent.mkdir(parents=True)
-        build = dbt_build(build_db, as_of_full)
+        shutil.rmtree(live.parent, ignore_errors=True)
+        live.parent.mkdir(parents=True)
+        build = dbt_build(build_db, as_of_full, profile_path=live_build)
         out["full_build_s"] = build["seconds"]
         out["full_build_returncode"] = build["returncode"]
         out["full_build_peak_rss_mb"] = build["peak_rss_mb"]
@@ -791,6 +805,8 @@ def bench_daily(
         out["warehouse_mb"] = round(build_db.stat().st_size / 2**20, 1)
         measured.write_text(json.dumps(out, indent=1))
     out["full_build_as_of"] = as_of_full
+    if out.get("full_build_returncode"):
+        return out  # a failed full build: nothing to refresh
 
     # --- the live warehouse: the full build, with the record a refresh leaves
     shutil.rmtree(live.parent, ignore_errors=True)
@@ -802,25 +818,45 @@ def bench_daily(
     state.mkdir(parents=True)
     shutil.copytree(build_db.parent / "target", state / "target")
 
-    # --- one more day: the next sync lands, the scheduled refresh runs
-    out["daily_sync"] = land_syncs(generated, landing, DAILY_NEXT_SYNC)[-1]
-    refresh_cmd = [
-        str(bin_dir / "abm-warehouse"),
-        "refresh",
-        "--warehouse",
-        str(live),
-        "--as-of",
-        "loaded",
-        "--keep",
-        "0",
-        "--skip-freshness",
-    ]
-    ref = run_measured(refresh_cmd, env, root, base / "refresh.log")
-    record = last_refresh_record(live)
+    def scheduled_refresh(sync: date, log_name: str) -> tuple[dict, dict]:
+        landed = land_syncs(generated, landing, sync)[-1]
+        cmd = [
+            str(bin_dir / "abm-warehouse"),
+            "refresh",
+            "--warehouse",
+            str(live),
+            "--as-of",
+            "loaded",
+            "--keep",
+            "1",
+            "--skip-freshness",
+        ]
+        result = run_measured(cmd, env, root, base / log_name)
+        result["sync"] = landed
+        return result, last_refresh_record(live)
+
+    # --- day D: the first refresh copies the live file (no previous generation yet)
+    first, first_record = scheduled_refresh(DAILY_FIRST_SYNC, "refresh-first.log")
+    out["first_refresh_s"] = first["seconds"]
+    out["first_refresh_returncode"] = first["returncode"]
+    out["first_refresh_peak_rss_mb"] = first["peak_rss_mb"]
+    out["first_refresh_base"] = first_record.get("build_base")
+    out["first_refresh_steps"] = first_record.get("steps")
+    out["first_refresh_share"] = (
+        round(first["seconds"] / out["full_build_s"], 3) if out.get("full_build_s") else None
+    )
+    if first["returncode"] != 0:
+        return out
+
+    # --- day D + 1: the timed refresh builds on the previous generation (two days behind the
+    # new data, one behind the live file), as every nightly refresh after the first does
+    ref, record = scheduled_refresh(DAILY_NEXT_SYNC, "refresh.log")
+    out["daily_sync"] = ref["sync"]
     out["daily_refresh_s"] = ref["seconds"]
     out["daily_refresh_returncode"] = ref["returncode"]
     out["daily_refresh_peak_rss_mb"] = ref["peak_rss_mb"]
     out["daily_refresh_as_of"] = record.get("as_of_date")
+    out["daily_refresh_base"] = record.get("build_base")
     out["daily_refresh_plan"] = record.get("plan")
     out["daily_refresh_share"] = (
         round(ref["seconds"] / out["full_build_s"], 3) if out.get("full_build_s") else None
@@ -1011,6 +1047,7 @@ def summarize(runs: list[dict], daily: list[dict] | None = None) -> dict:
         v
         for v in (
             top_daily.get("full_build_peak_rss_mb"),
+            top_daily.get("first_refresh_peak_rss_mb"),
             top_daily.get("daily_refresh_peak_rss_mb"),
         )
         if v is not None
@@ -1104,17 +1141,20 @@ def report_markdown(results: dict, label: str = "") -> str:
             "(`dbt build`, every model and test); then one more day of deltas (events and CRM "
             "changes) lands and `abm-warehouse refresh --as-of loaded` runs (as of D + 1). "
             "share = refresh wall time / full build wall time, same run; = full: every mart "
-            "equals a from-scratch build on the same files at D + 1.",
+            "equals a from-scratch build on the same files at D + 1. The full build is as of "
+            "D - 1; a first refresh (as of D) builds on a copy of the live file, the timed one "
+            "(as of D + 1) on the previous generation in place, as nightly refreshes do.",
             "",
-            "| scale | code | full build s | refresh s | share | peak RSS MB (full / refresh) "
-            "| = full | refresh steps s |",
-            "|---|---|---|---|---|---|---|---|",
+            "| scale | code | full build s | first refresh s (copy) | refresh s | share "
+            "| peak RSS MB (full / refresh) | = full | refresh steps s |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in results["daily"]:
             steps = ", ".join(f"{k} {v}" for k, v in (r.get("daily_refresh_steps") or {}).items())
             lines.append(
                 f"| {r['scale']:g}×{r['event_multiplier']} | {r.get('code_version') or '-'} | "
-                f"{r.get('full_build_s')} | {r.get('daily_refresh_s')}"
+                f"{r.get('full_build_s')} | {r.get('first_refresh_s', '-')} | "
+                f"{r.get('daily_refresh_s')}"
                 f"{' (failed)' if r.get('daily_refresh_returncode') else ''} | "
                 f"{r.get('daily_refresh_share')} | {r.get('full_build_peak_rss_mb')} / "
                 f"{r.get('daily_refresh_peak_rss_mb')} | {r.get('daily_refresh_equals_full', '-')}"

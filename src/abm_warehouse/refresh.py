@@ -4,8 +4,11 @@ DuckDB has one writer and no lock waiting, so the file analysts and BI tools rea
 file) is never the file dbt writes. A refresh, under an exclusive lock `<warehouse>.lock`:
 
   1. removes build files left by killed runs;
-  2. copies the live file to `<warehouse>.build` (incremental models keep their state; one
-     fixed name, so dbt's partial parsing survives from run to run);
+  2. makes the build file `<warehouse>.build` (one fixed name, so dbt's partial parsing
+     survives from run to run): the newest generation — the previous live file, one refresh
+     behind — taken out of `generations/` when no reader holds it (no copy: the plan then
+     covers both refreshes' changes, the snapshots and `ops` tables are carried over from the
+     live file), else a copy of the live file (incremental models keep their state);
   3. decides the as-of date (`--as-of`, as_of.py: by default the live warehouse's; scheduled
      runs pass `loaded`, the last complete day of the raw data) and passes it to dbt in
      ABM_AS_OF_DATE; refuses to move it backwards unless `--full-refresh`;
@@ -358,6 +361,8 @@ class Options:
     # --skip-tests: no dbt data or unit tests and no post-build checks (replays, simulations)
     skip_tests: bool = False
     fail_on_stale: bool = False
+    # --copy-live: always copy the live file, never build on the previous generation
+    copy_live: bool = False
     build_command: str | None = None
     freshness_command: str | None = None
     check_commands: list[str] = field(default_factory=list)
@@ -454,12 +459,14 @@ def _read_previous(build: Path) -> inputs.Inputs | None:
         con.close()
 
 
-def _live_as_of(build: Path, previous: inputs.Inputs | None) -> str | None:
+def _live_as_of(live: Path, previous: inputs.Inputs | None = None) -> str | None:
     """The as-of date the live warehouse was built at: its record, else its int_as_of, else
     the as-of date of the latest published run in its ops.refresh_runs."""
+    if previous is None:
+        previous = _read_previous(live)
     if previous is not None and previous.as_of:
         return previous.as_of
-    if not build.exists():
+    if not live.exists():
         return None
     import duckdb
 
@@ -470,7 +477,7 @@ def _live_as_of(build: Path, previous: inputs.Inputs | None) -> str | None:
     )
     for query in queries:
         with contextlib.suppress(Exception):
-            con = duckdb.connect(str(build), read_only=True)
+            con = duckdb.connect(str(live), read_only=True)
             try:
                 row = con.execute(query).fetchone()
             finally:
@@ -480,32 +487,36 @@ def _live_as_of(build: Path, previous: inputs.Inputs | None) -> str | None:
     return None
 
 
-def resolve_as_of(opts: Options, paths: Paths, build: Path) -> tuple[str, str]:
-    """(the as-of date of this run, how it was decided)."""
-    previous = _read_previous(build)
+def resolve_as_of(opts: Options, paths: Paths, live_as_of: str | None) -> tuple[str, str]:
+    """(the as-of date of this run, how it was decided); `live_as_of`: the live file's."""
     extracts = (os.environ.get("ABM_RAW_EXTRACTS_PATH") or "").strip() or None
     return as_of.resolve(
         opts.as_of_policy(),
         locations=inputs.raw_locations(opts.project_dir, extracts),
-        live=_live_as_of(build, previous),
+        live=live_as_of,
         project_default=opts.project_as_of_date(),
         cache_file=paths.state / "loaded_at_cache.json",
     )
 
 
 def _plan(
-    opts: Options, build: Path, as_of_date: str, manifest_path: Path
+    opts: Options,
+    build: Path,
+    as_of_date: str,
+    manifest_path: Path,
+    live_as_of: str | None = None,
 ) -> tuple[inputs.Inputs | None, inputs.Plan | None]:
     """(inputs to record after success, the plan) — (None, None) for a partial or stub build.
 
-    A full build (`--all`, `--full-refresh`, nothing recorded) still records its inputs.
-    Raises inputs.AsOfBackwards when the as-of date would move backwards without
-    `--full-refresh`.
+    The plan is what changed since the build file (a copy of the live file or the previous
+    generation) was built; the as-of date must not move backwards from the live file's
+    (`live_as_of`), else inputs.AsOfBackwards, unless `--full-refresh`. A full build (`--all`,
+    `--full-refresh`, nothing recorded) still records its inputs.
     """
     previous = _read_previous(build)
     if not opts.full_refresh:
         # whatever gets built, a refresh never moves the date backwards unless from scratch
-        inputs.check_as_of_forward(_live_as_of(build, previous), as_of_date)
+        inputs.check_as_of_forward(live_as_of, as_of_date)
     if opts.select or opts.build_command:
         return None, None
     current = inputs.current_inputs(opts.project_dir, opts.vars, as_of=as_of_date)
@@ -523,6 +534,20 @@ def _plan(
             )
         plan = dataclasses.replace(plan, as_of_nodes=tuple(nodes))
     return current, plan
+
+
+def _live_plan_is_partial(opts: Options, live: Path, as_of_date: str) -> bool:
+    """True when the live file's own plan is a partial build (`changed`): only then may a run
+    build on the previous generation. `nothing`: that generation would still have the live
+    file's changes to catch up on; `full` (new code or vars, or the live file has no record
+    after a `--select` build): the live file is what the run starts from."""
+    if opts.full_refresh or opts.build_all:
+        return False
+    current = inputs.current_inputs(opts.project_dir, opts.vars, as_of=as_of_date)
+    try:
+        return inputs.plan(_read_previous(live), current).kind == inputs.CHANGED
+    except inputs.AsOfBackwards:
+        return False
 
 
 def _as_of_nodes(manifest_path: Path) -> list[str] | None:
@@ -864,6 +889,90 @@ def _base_record(action: str, run_id: str, paths: Paths) -> dict[str, Any]:
     }
 
 
+# Tables of the live file that no build reproduces from the raw files: the run history and
+# the snapshots (CRM history captured at each run). A build on the previous generation takes
+# them from the live file (ops.refresh_inputs stays: it says what the build file was built from).
+CARRIED_SCHEMAS = ("ops", "snapshots")
+NOT_CARRIED = (("ops", "refresh_inputs"),)
+
+
+def standby_generation(paths: Paths) -> tuple[str, Path] | None:
+    """The generation a refresh can build on in place — the file the live one replaced — or
+    None.
+
+    It is the live file's `previous_generation` (so never a newer file put aside by a
+    rollback), still in generations/ with no other hard link and no WAL, carries a recorded
+    build (ops.refresh_inputs) and opens read-write (DuckDB refuses while any reader holds
+    the file: then the refresh copies the live file instead).
+    """
+    import duckdb
+
+    if not paths.live.exists():
+        return None
+    previous = None
+    with contextlib.suppress(Exception):
+        con = duckdb.connect(str(paths.live), read_only=True)
+        try:
+            row = con.execute(
+                "select previous_generation from ops.refresh_runs where status = 'success' "
+                "order by started_at desc limit 1"
+            ).fetchone()
+        finally:
+            con.close()
+        previous = str(row[0]) if row and row[0] else None
+    path = paths.generation(previous) if previous else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        if os.path.samefile(path, paths.live) or path.stat().st_nlink != 1:
+            return None
+    except OSError:
+        return None
+    if path.with_name(path.name + ".wal").exists():
+        return None
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error:
+        return None
+    try:
+        recorded = inputs.read_recorded(con)
+    finally:
+        con.close()
+    return (previous, path) if recorded is not None else None
+
+
+def carry_over_from_live(build: Path, live: Path) -> list[str]:
+    """Replace the build file's run history and snapshots by the live file's (CARRIED_SCHEMAS).
+
+    Returns the tables carried over."""
+    import duckdb
+
+    con = duckdb.connect(str(build))
+    carried = []
+    try:
+        live_sql = str(live).replace("'", "''")
+        con.execute(f"attach '{live_sql}' as live_file (read_only)")
+        placeholders = ", ".join("?" for _ in CARRIED_SCHEMAS)
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_catalog = 'live_file' and table_schema in ({placeholders}) "
+            "and table_type = 'BASE TABLE' order by 1, 2",
+            list(CARRIED_SCHEMAS),
+        ).fetchall()
+        for schema, table in tables:
+            if (schema, table) in NOT_CARRIED:
+                continue
+            name = '"' + schema.replace('"', '""') + '"."' + table.replace('"', '""') + '"'
+            con.execute(f"create schema if not exists {name.split('.')[0]}")
+            con.execute(f"create or replace table {name} as select * from live_file.{name}")
+            carried.append(f"{schema}.{table}")
+        con.execute("detach live_file")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return carried
+
+
 def _clean_stale(paths: Paths) -> list[str]:
     cleaned = []
     for path in paths.stale_files():
@@ -943,32 +1052,64 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
     )
     status, exit_code = "error", EXIT_FAILED
     try:
-        # 1. the build file: a copy of the live one (never written in place, so a plain copy).
+        # 1. the live file: not opened read-write by anyone; the as-of date it was built at.
+        live_as_of = None
         if paths.live.exists():
             if paths.live.with_name(paths.live.name + ".wal").exists():
                 raise RuntimeError(
                     f"{paths.live}.wal exists: something opened the live file read-write; "
                     "readers must open it read-only (see docs/operations.md)"
                 )
-            log(f"copying {paths.live} -> {build.name}")
-            with _step(record, "copy"):
-                shutil.copyfile(paths.live, build)
-        else:
-            log(f"{paths.live} does not exist: building from an empty database")
+            live_as_of = _live_as_of(paths.live)
         # 2. the as-of date, passed to every dbt step in ABM_AS_OF_DATE (not a var: a new date
         #    then does not make dbt re-parse the project).
         try:
             with _step(record, "as_of"):
-                as_of_date, how = resolve_as_of(opts, paths, build)
+                as_of_date, how = resolve_as_of(opts, paths, live_as_of)
         except (as_of.NoLoadedData, ValueError) as exc:
             raise StepFailed("as_of", str(exc)) from None
         record.update(as_of_date=as_of_date, as_of_policy=opts.as_of_policy(), as_of_reason=how)
         env["ABM_AS_OF_DATE"] = as_of_date
         log(f"as-of date {as_of_date} ({how})")
+        if not opts.full_refresh:
+            # whatever gets built, a refresh never moves the date backwards unless from scratch
+            try:
+                inputs.check_as_of_forward(live_as_of, as_of_date)
+            except inputs.AsOfBackwards as exc:
+                raise StepFailed("plan", str(exc)) from None
+        # the build file: the previous generation, in place, when the live file's own plan is a
+        # partial build (some raw files changed, the as-of date moved), else a copy of the live
+        # file (never written in place, so a plain copy)
+        if paths.live.exists():
+            standby = None
+            if not (opts.select or opts.build_command or opts.copy_live):
+                standby = standby_generation(paths)
+            if standby is not None and not _live_plan_is_partial(opts, paths.live, as_of_date):
+                standby = None
+            if standby is not None:
+                gen_id, gen_path = standby
+                log(
+                    f"building on generation {gen_id} (the previous live file) in place of a "
+                    f"copy of {paths.live.name}; it leaves generations/"
+                )
+                with _step(record, "standby"):
+                    os.replace(gen_path, build)
+                    fsync_dir(paths.generations)
+                    record["carried_over"] = carry_over_from_live(build, paths.live)
+                record["build_base"] = f"generation {gen_id}"
+            else:
+                log(f"copying {paths.live} -> {build.name}")
+                with _step(record, "copy"):
+                    shutil.copyfile(paths.live, build)
+                record["build_base"] = "copy of the live file"
+        else:
+            log(f"{paths.live} does not exist: building from an empty database")
         # 3. dbt build: planned from what changed since the live file was built.
         try:
             with _step(record, "plan"):
-                current, plan = _plan(opts, build, as_of_date, target_path / "manifest.json")
+                current, plan = _plan(
+                    opts, build, as_of_date, target_path / "manifest.json", live_as_of
+                )
         except inputs.AsOfBackwards as exc:
             raise StepFailed("plan", str(exc)) from None
         if plan is not None:
@@ -1238,6 +1379,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(recorded as tests_skipped in refresh.log)",
     )
     parser.add_argument(
+        "--copy-live",
+        action="store_true",
+        help="build on a copy of the live file even when the previous generation could be "
+        "built on in place (the default with --keep 1 or more; see docs/operations.md)",
+    )
+    parser.add_argument(
         "--fail-on-stale",
         action="store_true",
         help="do not publish when source freshness errors (default: record and warn)",
@@ -1297,6 +1444,7 @@ def run(args: argparse.Namespace) -> int:
         skip_freshness=args.skip_freshness,
         skip_tests=args.skip_tests,
         fail_on_stale=args.fail_on_stale,
+        copy_live=args.copy_live,
         build_command=args.build_command,
         freshness_command=args.freshness_command,
         check_commands=args.check_command,

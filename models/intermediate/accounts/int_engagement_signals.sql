@@ -106,16 +106,20 @@ changed_visitors as (
     union
 
     (
-        select substr(source_partition, 5) from {{ this }} where source_partition like 'web:%'
+        select substr(stored.source_partition, 5) as anonymous_id
+        from {{ this }} as stored
+        where stored.source_partition like 'web:%'
         except
-        select anonymous_id from {{ ref('int_web_sessions') }}
+        select sessions.anonymous_id from {{ ref('int_web_sessions') }} as sessions
     )
 
 ),
 
 restaged_email_events as (
 
-    select email_events.email_event_id, email_events.recipient
+    select
+        email_events.email_event_id,
+        email_events.recipient
     from {{ ref('stg_marketing_automation__email_events') }} as email_events
     cross join watermark
     where
@@ -133,7 +137,9 @@ changed_partitions as (
 
     union
 
-    select {{ email_partition }} from restaged_email_events where recipient is not null
+    select {{ email_partition }} as source_partition
+    from restaged_email_events
+    where restaged_email_events.recipient is not null
 
     union
 
@@ -142,7 +148,9 @@ changed_partitions as (
     from {{ this }} as stored
     inner join restaged_email_events
         on stored.source_id = restaged_email_events.email_event_id
-    where stored.source_system = 'marketing_automation' and stored.source_partition like 'email:%'
+    where
+        stored.source_system = 'marketing_automation'
+        and stored.source_partition like 'email:%'
 
     union
 
@@ -165,11 +173,11 @@ changed_partitions as (
 
     union
 
-    select 'forms'
+    select 'forms' as source_partition
     union
-    select 'crm'
+    select 'crm' as source_partition
     union
-    select 'ads'
+    select 'ads' as source_partition
 
 ),
 
@@ -417,7 +425,8 @@ ad_signals as (
 
 unioned as (
 
-    select * from page_views
+    -- every branch has the same columns (sqlfluff does not resolve them all)
+    select * from page_views  -- noqa: AM07
     union all
     select * from web_visits
     union all

@@ -128,7 +128,7 @@ drifted_visitors as (
 
 changed_visitors as (
 
-    select anonymous_id from rewritten_visitors
+    select anonymous_id from rewritten_visitors  -- noqa: AM07
     union
     select anonymous_id from drifted_visitors
 

@@ -57,9 +57,9 @@ changed_partitions as (
     select upstream.source_partition
     from {{ ref('int_engagement_signals') }} as upstream
     where upstream.account_id in (
-        select account_id from accounts
+        select accounts.account_id from accounts
         except
-        select account_id from {{ this }}
+        select stored.account_id from {{ this }} as stored
     )
 
 ),

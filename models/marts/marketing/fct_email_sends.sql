@@ -64,9 +64,9 @@ changed_sends as (
     select upstream.send_key as send_id
     from {{ ref('int_email_send_events') }} as upstream
     where upstream.email_campaign_id in (
-        select email_campaign_id from campaigns
+        select campaigns.email_campaign_id from campaigns
         except
-        select email_campaign_id from {{ this }}
+        select stored.email_campaign_id from {{ this }} as stored
     )
 
 ),

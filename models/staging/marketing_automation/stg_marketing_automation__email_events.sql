@@ -29,10 +29,10 @@ source as (
         watermark.refreshed_after is null
         or base_rows.dbt_refreshed_at > watermark.refreshed_after
         or {{ stage_text('id') }} in (
-            select email_event_id from {{ this }}
+            select stored.email_event_id from {{ this }} as stored
             where
-                is_future_dated
-                and occurred_at < {{ as_of_end() }}
+                stored.is_future_dated
+                and stored.occurred_at < {{ as_of_end() }}
         )
 
 ),

@@ -29,10 +29,10 @@ source as (
         watermark.refreshed_after is null
         or base_rows.dbt_refreshed_at > watermark.refreshed_after
         or {{ stage_text('event_id') }} in (
-            select web_event_id from {{ this }}
+            select stored.web_event_id from {{ this }} as stored
             where
-                is_future_dated
-                and occurred_at < {{ as_of_end() }}
+                stored.is_future_dated
+                and stored.occurred_at < {{ as_of_end() }}
         )
 
 ),
