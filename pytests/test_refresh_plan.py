@@ -275,6 +275,14 @@ def test_delta_folders_plan_appends_as_changes_and_rewrites_as_full_rebuilds(pro
     (folder / "load_date=2026-12-02" / "part-0.csv").write_text("id\n2\n")
     record = refresh(project)
     assert record["plan"]["kind"] == inputs.CHANGED and record["plan"]["changed"] == ["email_event"]
+    # a sync with nothing new lands empty files (a CSV header, a Parquet file of no rows):
+    # nothing a build reads changed
+    (folder / "load_date=2026-12-03").mkdir()
+    (folder / "load_date=2026-12-03" / "part-0.csv").write_text("id\n")
+    duckdb.sql("select 1 as id where false").write_parquet(
+        str(folder / "load_date=2026-12-03" / "part-1.parquet")
+    )
+    assert refresh(project)["plan"]["kind"] == inputs.NOTHING
     # a landed file that changes: incremental models cannot un-read it
     (folder / "load_date=2026-12-01" / "part-0.csv").write_text("id\n1\n3\n")
     record = refresh(project)

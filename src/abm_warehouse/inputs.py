@@ -277,8 +277,24 @@ def _stat_digest(path: Path) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
+def has_rows(path: Path) -> bool:
+    """Whether a delta file holds at least one row: a Parquet file's footer, a CSV file's
+    second line (after the header). A sync with nothing new often lands an empty file."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(path).metadata.num_rows > 0
+        except Exception:  # unreadable: let the build say what is wrong with it
+            return True
+    with path.open("rb") as f:
+        f.readline()
+        return any(line.strip() for line in f)
+
+
 def raw_digests(project_dir: Path, extracts: str | None) -> dict[str, str]:
-    """Inputs.raw of the raw tables as they are now."""
+    """Inputs.raw of the raw tables as they are now. Empty files of a delta folder are left
+    out: landing one changes nothing a build reads."""
     raw: dict[str, str] = {}
     for name, loc in raw_locations(project_dir, extracts).items():
         if loc.file is not None:
@@ -286,7 +302,8 @@ def raw_digests(project_dir: Path, extracts: str | None) -> dict[str, str]:
         elif loc.files:
             assert loc.folder is not None
             for path in loc.files:
-                raw[f"{name}/{path.relative_to(loc.folder).as_posix()}"] = _stat_digest(path)
+                if has_rows(path):
+                    raw[f"{name}/{path.relative_to(loc.folder).as_posix()}"] = _stat_digest(path)
         else:
             raw[name] = "missing"
     return raw
