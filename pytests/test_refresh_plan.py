@@ -511,6 +511,29 @@ def test_a_planned_refresh_builds_on_the_previous_generation_in_place(project):
     assert [r[0] for r in runs] == sorted(r["run_id"] for r in (first, second, third))
 
 
+def test_a_live_file_no_refresh_wrote_is_built_on_after_it_is_replaced(project):
+    """A live file without run records (`make warehouse`, the benchmark's full build) is
+    archived under its mtime's id, and that is the previous generation the next refresh
+    builds on."""
+    refresh(project)
+    con = duckdb.connect(str(project["live"]))
+    try:
+        con.execute("delete from ops.refresh_runs")
+    finally:
+        con.close()
+    with (project["extracts"] / "web_event.csv").open("a") as f:
+        f.write("2\n")
+    second = refresh(project)
+    assert second["build_base"] == "copy of the live file"
+    assert second["previous_generation"] == second["archived_generation"]
+    assert any(second["previous_generation"] in g for g in _generations(project))
+    with (project["extracts"] / "account.parquet").open("ab") as f:
+        f.write(b" and more")
+    third = refresh(project)
+    assert third["build_base"] == f"generation {second['previous_generation']}"
+    assert third["plan"]["changed"] == ["account", "web_event"]
+
+
 def test_a_reader_of_the_previous_generation_makes_the_refresh_copy(project):
     refresh(project)
     with (project["extracts"] / "web_event.csv").open("a") as f:

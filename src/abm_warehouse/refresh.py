@@ -230,7 +230,14 @@ def exclusive_lock(lock_path: Path, info: dict[str, Any]) -> Iterator[int]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise LockBusy(lock_path, read_lock_holder(lock_path)) from None
+            # the holder writes its pid just after it takes the lock: give it a moment
+            holder = read_lock_holder(lock_path)
+            for _ in range(20):
+                if holder:
+                    break
+                time.sleep(0.05)
+                holder = read_lock_holder(lock_path)
+            raise LockBusy(lock_path, holder) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
         try:
@@ -655,17 +662,29 @@ def generation_of(path: Path) -> str:
     return new_run_id(_utc(path.stat().st_mtime))
 
 
-def _count_rows(con: Any) -> list[tuple[str, str, int]]:
-    placeholders = ", ".join("?" for _ in COUNTED_SCHEMAS)
-    relations = con.execute(
+def _quoted(schema: str, table: str) -> str:
+    return '"' + schema.replace('"', '""') + '"."' + table.replace('"', '""') + '"'
+
+
+def _relations(
+    con: Any, schemas: tuple[str, ...], catalog: str | None = None, tables_only: bool = False
+) -> list[tuple[str, str]]:
+    """(schema, name) of the relations in `schemas` of `catalog` (None: the current database)."""
+    placeholders = ", ".join("?" for _ in schemas)
+    where = "table_catalog = " + ("current_database()" if catalog is None else "?")
+    if tables_only:
+        where += " and table_type = 'BASE TABLE'"
+    return con.execute(
         "select table_schema, table_name from information_schema.tables "
-        f"where table_catalog = current_database() and table_schema in ({placeholders}) "
-        "order by 1, 2",
-        list(COUNTED_SCHEMAS),
+        f"where {where} and table_schema in ({placeholders}) order by 1, 2",
+        ([] if catalog is None else [catalog]) + list(schemas),
     ).fetchall()
+
+
+def _count_rows(con: Any) -> list[tuple[str, str, int]]:
     counts = []
-    for schema, table in relations:
-        quoted = '"' + schema.replace('"', '""') + '"."' + table.replace('"', '""') + '"'
+    for schema, table in _relations(con, COUNTED_SCHEMAS):
+        quoted = _quoted(schema, table)
         counts.append(
             (schema, table, int(con.execute(f"select count(*) from {quoted}").fetchone()[0]))
         )
@@ -717,7 +736,8 @@ def record_and_checkpoint(
         inputs.write_recorded(con, record["run_id"], built_from)
         counts = _count_rows(con)
         record["row_counts"] = {f"{s}.{t}": n for s, t, n in counts if s == "marts"}
-        record["previous_generation"] = _latest_generation(con)
+        if "previous_generation" not in record:
+            record["previous_generation"] = _latest_generation(con)
         record["ended_at"] = datetime.now(UTC).isoformat()
         for ddl in OPS_DDL:
             con.execute(ddl)
@@ -952,17 +972,10 @@ def carry_over_from_live(build: Path, live: Path) -> list[str]:
     try:
         live_sql = str(live).replace("'", "''")
         con.execute(f"attach '{live_sql}' as live_file (read_only)")
-        placeholders = ", ".join("?" for _ in CARRIED_SCHEMAS)
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            f"where table_catalog = 'live_file' and table_schema in ({placeholders}) "
-            "and table_type = 'BASE TABLE' order by 1, 2",
-            list(CARRIED_SCHEMAS),
-        ).fetchall()
-        for schema, table in tables:
+        for schema, table in _relations(con, CARRIED_SCHEMAS, "live_file", tables_only=True):
             if (schema, table) in NOT_CARRIED:
                 continue
-            name = '"' + schema.replace('"', '""') + '"."' + table.replace('"', '""') + '"'
+            name = _quoted(schema, table)
             con.execute(f"create schema if not exists {name.split('.')[0]}")
             con.execute(f"create or replace table {name} as select * from live_file.{name}")
             carried.append(f"{schema}.{table}")
@@ -1169,8 +1182,12 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
                 code = run_step(name, command, env, lock_fd, opts.project_dir)
             if code != 0:
                 raise StepFailed(name, f"post-build check {name} exited with code {code}")
-        # 6. ops tables, checkpoint, close.
+        # 6. ops tables, checkpoint, close. The previous generation is the name publish will
+        # archive the live file under (its latest run, or its mtime when no refresh made it:
+        # `make warehouse`, a first refresh), so the next refresh can build on it.
         with _step(record, "record"):
+            if paths.live.exists():
+                record["previous_generation"] = generation_of(paths.live)
             record_and_checkpoint(build, record, current)
         # 7. publish.
         with _step(record, "publish"):
