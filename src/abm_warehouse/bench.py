@@ -1143,11 +1143,12 @@ def report_markdown(results: dict, label: str = "") -> str:
             "share = refresh wall time / full build wall time, same run; = full: every mart "
             "equals a from-scratch build on the same files at D + 1. The full build is as of "
             "D - 1; a first refresh (as of D) builds on a copy of the live file, the timed one "
-            "(as of D + 1) on the previous generation in place, as nightly refreshes do.",
+            "(as of D + 1) on the previous generation in place, as nightly refreshes do "
+            "(`refresh base`: what it built on, from its record).",
             "",
             "| scale | code | full build s | first refresh s (copy) | refresh s | share "
-            "| peak RSS MB (full / refresh) | = full | refresh steps s |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| refresh base | peak RSS MB (full / refresh) | = full | refresh steps s |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in results["daily"]:
             steps = ", ".join(f"{k} {v}" for k, v in (r.get("daily_refresh_steps") or {}).items())
@@ -1156,7 +1157,8 @@ def report_markdown(results: dict, label: str = "") -> str:
                 f"{r.get('full_build_s')} | {r.get('first_refresh_s', '-')} | "
                 f"{r.get('daily_refresh_s')}"
                 f"{' (failed)' if r.get('daily_refresh_returncode') else ''} | "
-                f"{r.get('daily_refresh_share')} | {r.get('full_build_peak_rss_mb')} / "
+                f"{r.get('daily_refresh_share')} | {r.get('daily_refresh_base') or '-'} | "
+                f"{r.get('full_build_peak_rss_mb')} / "
                 f"{r.get('daily_refresh_peak_rss_mb')} | {r.get('daily_refresh_equals_full', '-')}"
                 f" | {steps} |"
             )
