@@ -69,6 +69,9 @@ email_campaigns as (
 ),
 
 {% if is_incremental() %}
+{#- The changed visitors and partitions, materialized first so the joins below build on them
+    (macros/utils/key_sets.sql); each is a statement of its own, so it names what it reads. -#}
+{%- set watermark_sql %}
 watermark as (
 
     select
@@ -76,7 +79,10 @@ watermark as (
         cast({{ dbt.dateadd('day', 1, 'max(dbt_as_of_date)') }} as timestamp) as known_before
     from {{ this }}
 
-),
+)
+{%- endset %}
+{%- set changed_visitors_sql %}
+with {{ watermark_sql }},
 
 changed_visitors as (
 
@@ -112,6 +118,32 @@ changed_visitors as (
         except
         select sessions.anonymous_id from {{ ref('int_web_sessions') }} as sessions
     )
+
+)
+
+select anonymous_id from changed_visitors
+{%- endset %}
+{%- set changed_visitors_relation = incremental_key_set(
+    this.identifier ~ '__changed_visitors', changed_visitors_sql
+) %}
+{%- set changed_partitions_sql %}
+with {{ watermark_sql }},
+
+persons as (
+
+    select * from {{ ref('int_persons') }}
+
+),
+
+email_campaigns as (
+
+    select * from {{ ref('stg_marketing_automation__email_campaigns') }}
+
+),
+
+changed_visitors as (
+
+    select * from {{ changed_visitors_relation }}
 
 ),
 
@@ -178,6 +210,21 @@ changed_partitions as (
     select 'crm' as source_partition
     union
     select 'ads' as source_partition
+
+)
+
+select source_partition from changed_partitions
+{%- endset %}
+
+changed_visitors as (
+
+    select * from {{ changed_visitors_relation }}
+
+),
+
+changed_partitions as (
+
+    select * from {{ incremental_key_set(this.identifier ~ '__changed_partitions', changed_partitions_sql) }}
 
 ),
 

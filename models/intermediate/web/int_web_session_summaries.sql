@@ -25,7 +25,9 @@
 -- noqa: disable=LT02
 {% if is_incremental() %}
 {%- set events = 'events' %}
-
+{#- The visitors with arrivals, materialized first so the join below builds on them
+    (macros/utils/key_sets.sql). -#}
+{%- set changed_visitors_sql %}
 with watermark as (
 
     select
@@ -33,17 +35,20 @@ with watermark as (
             as arrived_after
     from {{ this }}
 
-),
+)
 
-changed_visitors as (
+select distinct sessionized.anonymous_id
+from {{ ref('int_web_events_sessionized') }} as sessionized
+cross join watermark
+where
+    sessionized.loaded_at is null
+    or watermark.arrived_after is null
+    or sessionized.loaded_at > watermark.arrived_after
+{%- endset %}
 
-    select distinct sessionized.anonymous_id
-    from {{ ref('int_web_events_sessionized') }} as sessionized
-    cross join watermark
-    where
-        sessionized.loaded_at is null
-        or watermark.arrived_after is null
-        or sessionized.loaded_at > watermark.arrived_after
+with changed_visitors as (
+
+    select * from {{ incremental_key_set(this.identifier ~ '__changed_visitors', changed_visitors_sql) }}
 
 ),
 

@@ -19,6 +19,15 @@ with accounts as (
 ),
 
 {% if is_incremental() %}
+{#- The changed partitions, materialized first so the join below builds on them
+    (macros/utils/key_sets.sql). -#}
+{%- set changed_partitions_sql %}
+with accounts as (
+
+    select * from {{ ref('int_accounts') }}
+
+),
+
 watermark as (
 
     select max(dbt_refreshed_at) as refreshed_after
@@ -61,6 +70,15 @@ changed_partitions as (
         except
         select stored.account_id from {{ this }} as stored
     )
+
+)
+
+select source_partition from changed_partitions
+{%- endset %}
+
+changed_partitions as (
+
+    select * from {{ incremental_key_set(this.identifier ~ '__changed_partitions', changed_partitions_sql) }}
 
 ),
 

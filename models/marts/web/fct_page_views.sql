@@ -15,6 +15,9 @@
 -- The incremental CTEs are not rendered when linting: their layout is checked by eye.
 -- noqa: disable=LT02
 {% if is_incremental() %}
+{#- The changed visitors, materialized first so the joins below build on them
+    (macros/utils/key_sets.sql). -#}
+{%- set changed_visitors_sql %}
 with watermark as (
 
     select max(dbt_refreshed_at) as refreshed_after
@@ -45,6 +48,15 @@ changed_visitors as (
         except
         select anonymous_id from {{ ref('fct_web_sessions') }}
     )
+
+)
+
+select anonymous_id from changed_visitors
+{%- endset %}
+
+with changed_visitors as (
+
+    select * from {{ incremental_key_set(this.identifier ~ '__changed_visitors', changed_visitors_sql) }}
 
 ),
 
