@@ -786,6 +786,9 @@ def bench_daily(
     if reuse_build and measured.exists() and build_db.exists():
         out.update(json.loads(measured.read_text()))
         out["full_build_reused"] = True
+        # the extracts as the full build saw them: an earlier run landed the later syncs
+        shutil.rmtree(landing, ignore_errors=True)
+        land_syncs(generated, landing, DAILY_FULL_SYNC)
     else:
         shutil.rmtree(landing, ignore_errors=True)
         landing.mkdir(parents=True)
