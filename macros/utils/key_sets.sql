@@ -1,6 +1,6 @@
 {#- An incremental run's key set (the visitors, sends, sources a run recomputes, with whatever
     it needs per key), materialized as a temporary table just before the model's query, and
-    the relation to read it from.
+    the relation to read it from: `<model>__<name>`.
 
     Why: DuckDB picks a hash join's build side by estimated cardinality, and a key set derived
     through filters, aggregates and outer joins of large tables is estimated at billions of rows
@@ -17,8 +17,9 @@
     the same result. -#}
 {% macro incremental_key_set(name, sql) -%}
     {%- if execute and model.resource_type == 'model' and target.type == 'duckdb' -%}
-        {%- do run_query('create or replace temporary table ' ~ name ~ ' as ' ~ sql) -%}
-        {{- return(name) -}}
+        {%- set relation = this.identifier ~ '__' ~ name -%}
+        {%- do run_query('create or replace temporary table ' ~ relation ~ ' as ' ~ sql) -%}
+        {{- return(relation) -}}
     {%- else -%}
         {{- return('(' ~ sql ~ ')') -}}
     {%- endif -%}

@@ -783,16 +783,16 @@ def bench_daily(
     # builds at (the profile dbt's partial parsing compares), as a nightly refresh's last run
     # did: its parse state is the refresh's.
     live_build = live.absolute().with_name(live.name + ".build")
+    # the extracts as the full build reads them (a reused build read them too: an earlier run
+    # landed the later syncs)
+    shutil.rmtree(landing, ignore_errors=True)
+    landing.mkdir(parents=True)
+    full_build_syncs = land_syncs(generated, landing, DAILY_FULL_SYNC)
     if reuse_build and measured.exists() and build_db.exists():
         out.update(json.loads(measured.read_text()))
         out["full_build_reused"] = True
-        # the extracts as the full build saw them: an earlier run landed the later syncs
-        shutil.rmtree(landing, ignore_errors=True)
-        land_syncs(generated, landing, DAILY_FULL_SYNC)
     else:
-        shutil.rmtree(landing, ignore_errors=True)
-        landing.mkdir(parents=True)
-        out["full_build_syncs"] = land_syncs(generated, landing, DAILY_FULL_SYNC)
+        out["full_build_syncs"] = full_build_syncs
         shutil.rmtree(build_db.parent, ignore_errors=True)
         build_db.parent.mkdir(parents=True)
         shutil.rmtree(live.parent, ignore_errors=True)

@@ -123,9 +123,7 @@ changed_visitors as (
 
 select anonymous_id from changed_visitors
 {%- endset %}
-{%- set changed_visitors_relation = incremental_key_set(
-    this.identifier ~ '__changed_visitors', changed_visitors_sql
-) %}
+{%- set changed_visitors_relation = incremental_key_set('changed_visitors', changed_visitors_sql) %}
 {%- set changed_partitions_sql %}
 with {{ watermark_sql }},
 
@@ -224,7 +222,7 @@ changed_visitors as (
 
 changed_partitions as (
 
-    select * from {{ incremental_key_set(this.identifier ~ '__changed_partitions', changed_partitions_sql) }}
+    select * from {{ incremental_key_set('changed_partitions', changed_partitions_sql) }}
 
 ),
 

@@ -57,7 +57,7 @@ where
 
 rewritten_events as (
 
-    select * from {{ incremental_key_set(this.identifier ~ '__rewritten_events', rewritten_sql) }}
+    select * from {{ incremental_key_set('rewritten_events', rewritten_sql) }}
 
 ),
 

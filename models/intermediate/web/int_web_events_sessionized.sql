@@ -101,7 +101,7 @@ select * from offsets
 
 with offsets as (
 
-    select * from {{ incremental_key_set(this.identifier ~ '__restart_points', restart_points_sql) }}
+    select * from {{ incremental_key_set('restart_points', restart_points_sql) }}
 
 ),
 

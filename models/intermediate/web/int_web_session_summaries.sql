@@ -48,7 +48,7 @@ where
 
 with changed_visitors as (
 
-    select * from {{ incremental_key_set(this.identifier ~ '__changed_visitors', changed_visitors_sql) }}
+    select * from {{ incremental_key_set('changed_visitors', changed_visitors_sql) }}
 
 ),
 

@@ -78,7 +78,7 @@ select source_partition from changed_partitions
 
 changed_partitions as (
 
-    select * from {{ incremental_key_set(this.identifier ~ '__changed_partitions', changed_partitions_sql) }}
+    select * from {{ incremental_key_set('changed_partitions', changed_partitions_sql) }}
 
 ),
 

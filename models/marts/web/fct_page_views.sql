@@ -56,7 +56,7 @@ select anonymous_id from changed_visitors
 
 with changed_visitors as (
 
-    select * from {{ incremental_key_set(this.identifier ~ '__changed_visitors', changed_visitors_sql) }}
+    select * from {{ incremental_key_set('changed_visitors', changed_visitors_sql) }}
 
 ),
 
