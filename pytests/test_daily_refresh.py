@@ -201,9 +201,9 @@ def month(project_root, tmp_path_factory):
         rewritten = {}
         for table in INCREMENTAL:
             # the signals' small sources (forms, CRM, ads) are recomputed on every run by
-            # design; the share is the event partitions' (a visitor's, a recipient's)
+            # design; the share is the event partitions' (a session's, a recipient's)
             where = (
-                "where source_partition like 'web:%' or source_partition like 'email:%'"
+                "where source_partition like 'session:%' or source_partition like 'email:%'"
                 if table.endswith(("int_engagement_signals", "fct_account_engagement_events"))
                 else ""
             )

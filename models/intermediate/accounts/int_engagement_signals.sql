@@ -17,21 +17,23 @@
 -- Only signals before the end of the as-of date. Cost ~ signals (one pass per source).
 --
 -- Incremental, exact: the signals are kept in source partitions (source_partition): a web
--- visitor's page views and web visits ('web:<anonymous id>'), a recipient's opens and clicks
+-- session's page views and web visit ('session:<session id>'), a recipient's opens and clicks
 -- ('email:<recipient>'), and the small sources, recomputed on every run ('forms', 'crm',
 -- 'ads'). A run recomputes the partitions of
---   - the visitors int_web_sessions or int_web_events_sessionized rewrote since this model's
+--   - the sessions int_web_sessions or int_web_events_sessionized rewrote since this model's
 --     last run (dbt_refreshed_at: new events, a new identity, a person's new account), and the
---     visitors int_web_sessions no longer has;
+--     sessions int_web_sessions no longer has;
 --   - the recipients of the e-mail events staging restaged since (and the partition such an
 --     event was stored under, should a re-extract have moved it), and the recipients whose
 --     stored person, account or campaign today's persons and e-mail campaigns no longer give;
---   - the visitors and recipients with a signal between the previous run's as-of date
+--   - the sessions and recipients with a signal between the previous run's as-of date
 --     (dbt_as_of_date) and this one's: signals a later as-of date makes known;
 -- and the restage strategy replaces them (a marker deletes a partition left without signals).
+-- A table stored with the visitor partitions of earlier versions ('web:<anonymous id>') is
+-- refused: rebuild it once with --full-refresh.
 
 {#- The partitions of a run (see above); referenced by every source below. -#}
-{%- set web_partition = dbt.concat(["'web:'", 'anonymous_id']) %}
+{%- set web_partition = dbt.concat(["'session:'", 'session_id']) %}
 {%- set email_partition = dbt.concat(["'email:'", 'recipient']) %}
 
 {%- set weights = var('engagement_weights') %}
@@ -69,7 +71,7 @@ email_campaigns as (
 ),
 
 {% if is_incremental() %}
-{#- The changed visitors and partitions, materialized first so the joins below build on them
+{#- The changed sessions and partitions, materialized first so the joins below build on them
     (macros/utils/key_sets.sql); each is a statement of its own, so it names what it reads. -#}
 {%- set watermark_sql %}
 watermark as (
@@ -81,12 +83,26 @@ watermark as (
 
 )
 {%- endset %}
-{%- set changed_visitors_sql %}
+{#- checked when the model runs (not when it is compiled, linted or documented) -#}
+{%- if execute and flags.WHICH in ('run', 'build')
+    and model.resource_type == 'model' and target.type == 'duckdb' -%}
+    {%- set legacy = run_query(
+        "select count(*) from (select 1 from " ~ this ~ " where source_partition like 'web:%' limit 1)"
+    ).columns[0].values()[0] -%}
+    {%- if legacy > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " holds web signals partitioned by visitor ('web:<anonymous id>'), an earlier "
+            ~ "layout; they are now partitioned by session: rebuild it once with --full-refresh "
+            ~ "(abm-warehouse refresh --full-refresh, or dbt build --full-refresh --select "
+            ~ "int_engagement_signals+)") }}
+    {%- endif -%}
+{%- endif -%}
+{%- set changed_sessions_sql %}
 with {{ watermark_sql }},
 
-changed_visitors as (
+changed_sessions as (
 
-    select web_sessions.anonymous_id
+    select web_sessions.session_id
     from {{ ref('int_web_sessions') }} as web_sessions
     cross join watermark
     where
@@ -98,7 +114,7 @@ changed_visitors as (
 
     union
 
-    select sessionized.anonymous_id
+    select sessionized.session_id
     from {{ ref('int_web_events_sessionized') }} as sessionized
     cross join watermark
     where
@@ -112,18 +128,18 @@ changed_visitors as (
     union
 
     (
-        select substr(stored.source_partition, 5) as anonymous_id
+        select substr(stored.source_partition, 9) as session_id
         from {{ this }} as stored
-        where stored.source_partition like 'web:%'
+        where stored.source_partition like 'session:%'
         except
-        select sessions.anonymous_id from {{ ref('int_web_sessions') }} as sessions
+        select sessions.session_id from {{ ref('int_web_sessions') }} as sessions
     )
 
 )
 
-select anonymous_id from changed_visitors
+select session_id from changed_sessions
 {%- endset %}
-{%- set changed_visitors_relation = incremental_key_set('changed_visitors', changed_visitors_sql) %}
+{%- set changed_sessions_relation = incremental_key_set('changed_sessions', changed_sessions_sql) %}
 {%- set changed_partitions_sql %}
 with {{ watermark_sql }},
 
@@ -139,9 +155,9 @@ email_campaigns as (
 
 ),
 
-changed_visitors as (
+changed_sessions as (
 
-    select * from {{ changed_visitors_relation }}
+    select * from {{ changed_sessions_relation }}
 
 ),
 
@@ -163,7 +179,7 @@ restaged_email_events as (
 
 changed_partitions as (
 
-    select {{ web_partition }} as source_partition from changed_visitors
+    select {{ web_partition }} as source_partition from changed_sessions
 
     union
 
@@ -214,9 +230,9 @@ changed_partitions as (
 select source_partition from changed_partitions
 {%- endset %}
 
-changed_visitors as (
+changed_sessions as (
 
-    select * from {{ changed_visitors_relation }}
+    select * from {{ changed_sessions_relation }}
 
 ),
 
@@ -230,8 +246,8 @@ web_events as (
 
     select sessionized.*
     from {{ ref('int_web_events_sessionized') }} as sessionized
-    inner join changed_visitors
-        on sessionized.anonymous_id = changed_visitors.anonymous_id
+    inner join changed_sessions
+        on sessionized.session_id = changed_sessions.session_id
     where sessionized.event_type = 'page_view'
 
 ),
@@ -240,8 +256,8 @@ sessions as (
 
     select web_sessions.*
     from {{ ref('int_web_sessions') }} as web_sessions
-    inner join changed_visitors
-        on web_sessions.anonymous_id = changed_visitors.anonymous_id
+    inner join changed_sessions
+        on web_sessions.session_id = changed_sessions.session_id
 
 ),
 
@@ -310,7 +326,7 @@ ad_company as (
 page_views as (
 
     select
-        {{ dbt.concat(["'web:'", 'web_events.anonymous_id']) }} as source_partition,
+        {{ dbt.concat(["'session:'", 'web_events.session_id']) }} as source_partition,
         'web' as source_system,
         web_events.web_event_id as source_id,
         'page_view' as signal_type,
@@ -329,7 +345,7 @@ page_views as (
 web_visits as (
 
     select
-        {{ dbt.concat(["'web:'", 'anonymous_id']) }} as source_partition,
+        {{ dbt.concat(["'session:'", 'session_id']) }} as source_partition,
         'web' as source_system,
         session_id as source_id,
         'web_visit' as signal_type,

@@ -1,54 +1,66 @@
-{#- Incremental delete+insert on anonymous_id; per engine: macros/utils/engines.sql. -#}
-{{ config(
-    on_schema_change='fail',
-    **incremental_by_key_config('anonymous_id')
-) }}
+{#- Incremental, restaged by session (DuckDB); a table on Spark (macros/utils/engines.sql). -#}
+{{ config(**restage_by_key_config('session_id')) }}
 
 -- One row per web session with what its own events say: start and end, counts, landing page,
 -- UTM parameters, referrer and channel (the first matching rule of the channel_rules seed).
 -- Identity, account and form submissions are joined in int_web_sessions, because late identify
 -- calls and forms change old sessions without any new web event.
 --
--- Incremental by visitor, exact. A run recomputes every session of each visitor with events
--- that arrived since the last run (loaded_at after the newest loaded_at here minus var
--- incremental_lookback_days; int_web_events_sessionized has re-sessionized exactly those
--- visitors), and delete+insert on anonymous_id replaces all of their sessions, so sessions that
--- a late event merged away disappear. A run's cost ~ the arriving visitors' events.
+-- Incremental by session, exact. int_web_events_sessionized re-sessionizes a visitor with
+-- arrivals from a restart point and rewrites every event after it (dbt_refreshed_at), so the
+-- events it wrote since this model's last run are every event of every session that changed
+-- (a session holds no event before its restart point, or it started before it and is whole).
+-- A run aggregates those events and the restage strategy replaces their sessions; a stored
+-- session the sessionizer no longer has (a late event merged it into another, a re-extract
+-- moved its first event) leaves by a marker row. A run's cost ~ the rewritten events (the
+-- visitors' last sessions, not their history) plus one anti-join of the session keys.
 -- dbt_refreshed_at marks the rows a run wrote (run_started_at, bookkeeping only) so that
 -- incremental models downstream can find them; no KPI reads it.
 --
 -- A full build reads the sessionized events by name (landing and aggregated): DuckDB
 -- materializes a CTE referenced twice, a copy of every event; an incremental run's events (the
--- changed visitors') are a CTE.
+-- rewritten ones) are a CTE.
 
 -- The incremental CTEs are not rendered when linting: their layout is checked by eye.
 -- noqa: disable=LT02
 {% if is_incremental() %}
 {%- set events = 'events' %}
-{#- The visitors with arrivals, materialized first so the join below builds on them
-    (macros/utils/key_sets.sql). -#}
-{%- set changed_visitors_sql %}
+{#- The sessions of a run, materialized first so the joins below build on them
+    (macros/utils/key_sets.sql): the rewritten sessions and the stored ones that went away. -#}
+{%- set changed_sessions_sql %}
 with watermark as (
 
-    select
-        {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(last_loaded_at)') }}
-            as arrived_after
+    select max(dbt_refreshed_at) as refreshed_after
     from {{ this }}
 
 )
 
-select distinct sessionized.anonymous_id
+select sessionized.session_id
 from {{ ref('int_web_events_sessionized') }} as sessionized
 cross join watermark
 where
-    sessionized.loaded_at is null
-    or watermark.arrived_after is null
-    or sessionized.loaded_at > watermark.arrived_after
+    {{ written_since_watermark('sessionized') }}
+
+union
+
+(
+    select session_id from {{ this }}
+    except
+    select session_id from {{ ref('int_web_events_sessionized') }}
+    where is_session_start
+)
 {%- endset %}
 
-with changed_visitors as (
+with changed_sessions as (
 
-    select * from {{ incremental_key_set('changed_visitors', changed_visitors_sql) }}
+    select * from {{ incremental_key_set('changed_sessions', changed_sessions_sql) }}
+
+),
+
+watermark as (
+
+    select max(dbt_refreshed_at) as refreshed_after
+    from {{ this }}
 
 ),
 
@@ -56,8 +68,9 @@ events as (
 
     select sessionized.*
     from {{ ref('int_web_events_sessionized') }} as sessionized
-    inner join changed_visitors
-        on sessionized.anonymous_id = changed_visitors.anonymous_id
+    cross join watermark
+    where
+        {{ written_since_watermark('sessionized') }}
 
 ),
 
@@ -207,4 +220,6 @@ final as (
 
 )
 
-select * from final
+-- noqa: disable=all
+{{ restaged_rows('final', 'changed_sessions', 'session_id') }}
+-- noqa: enable=all

@@ -1,22 +1,23 @@
-{#- Incremental, restaged by visitor (DuckDB); a table on Spark (macros/utils/engines.sql). -#}
-{{ config(**restage_by_key_config('anonymous_id')) }}
+{#- Incremental, restaged by session (DuckDB); a table on Spark (macros/utils/engines.sql). -#}
+{{ config(**restage_by_key_config('session_id')) }}
 
 -- Sessions with their landing page, channel, visitor identity and account.
 --   session: int_web_session_summaries (incremental: events, landing page, UTM, channel)
 --   person:  the visitor's first identify call (applies to every event of the anonymous id)
 --   account: the person's account, else the reverse-IP company domain's account
 --
--- Incremental by visitor, exact. A run recomputes every session of two kinds of visitors:
---   rewritten  the summaries rewrote their sessions since this model's last run (new, late or
+-- Incremental by session, exact. A run recomputes three kinds of sessions:
+--   rewritten  the summaries rewrote them since this model's last run (new, late or
 --              re-extracted events; dbt_refreshed_at);
---   drifted    a stored session's person, account, match method or form count is not what
+--   drifted    the stored session's person, account, match method or form count is not what
 --              today's identify calls, persons, account domains and form submissions give (a
 --              late identify call, a person who moved to another account, an account's new
 --              domain, a new form): every stored session is checked against them, a scan of
---              the sessions joined to small tables, nothing written.
--- The restage strategy deletes those visitors' sessions and inserts the recomputed ones (a
--- marker row deletes a visitor left without sessions). A run's cost ~ one scan of the
--- sessions plus the changed visitors' sessions.
+--              the sessions joined to small tables, nothing written;
+--   gone       stored, but the summaries no longer have it (merged away by a late event).
+-- The restage strategy deletes those sessions and inserts the recomputed ones (a marker row
+-- deletes a session that is gone). A run's cost ~ one scan of the sessions plus the changed
+-- sessions.
 
 -- The incremental CTEs are not rendered when linting: their layout is checked by eye.
 -- noqa: disable=LT02
@@ -75,9 +76,9 @@ watermark as (
 
 ),
 
-rewritten_visitors as (
+rewritten_sessions as (
 
-    select distinct summaries.anonymous_id
+    select summaries.session_id
     from {{ ref('int_web_session_summaries') }} as summaries
     cross join watermark
     where
@@ -101,9 +102,9 @@ stored_forms as (
 
 ),
 
-drifted_visitors as (
+drifted_sessions as (
 
-    select distinct stored.anonymous_id
+    select stored.session_id
     from {{ this }} as stored
     left join visitor_persons
         on stored.anonymous_id = visitor_persons.anonymous_id
@@ -126,11 +127,17 @@ drifted_visitors as (
 
 ),
 
-changed_visitors as (
+changed_sessions as (
 
-    select anonymous_id from rewritten_visitors  -- noqa: AM07
+    select session_id from rewritten_sessions  -- noqa: AM07
     union
-    select anonymous_id from drifted_visitors
+    select session_id from drifted_sessions
+    union
+    (
+        select session_id from {{ this }}
+        except
+        select session_id from {{ ref('int_web_session_summaries') }}
+    )
 
 ),
 
@@ -138,8 +145,8 @@ sessions as (
 
     select summaries.*
     from {{ ref('int_web_session_summaries') }} as summaries
-    inner join changed_visitors
-        on summaries.anonymous_id = changed_visitors.anonymous_id
+    inner join changed_sessions
+        on summaries.session_id = changed_sessions.session_id
 
 ),
 {% else %}
@@ -208,5 +215,5 @@ final as (
 )
 
 -- noqa: disable=all
-{{ restaged_rows('final', 'changed_visitors', 'anonymous_id') }}
+{{ restaged_rows('final', 'changed_sessions', 'session_id') }}
 -- noqa: enable=all

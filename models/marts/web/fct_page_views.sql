@@ -1,62 +1,58 @@
-{#- Incremental, restaged by visitor (DuckDB); a table on Spark (macros/utils/engines.sql). -#}
-{{ config(**restage_by_key_config('anonymous_id')) }}
+{#- Incremental, restaged by session (DuckDB); a table on Spark (macros/utils/engines.sql). -#}
+{{ config(**restage_by_key_config('session_id')) }}
 
 -- Page views with their time on page: the time to the next page view of the same session
 -- (next_page_view_at, computed with the sessions in int_web_events_sessionized: one sort of the
 -- events); the session's last page view has none (catalog: it is excluded from average time on
 -- page).
 --
--- Incremental by visitor, exact: a run recomputes every page view of the visitors whose events
--- int_web_events_sessionized re-sessionized or whose sessions fct_web_sessions rewrote since
--- this model's last run (dbt_refreshed_at: new events, a new identity, account, segment or
--- channel), and of the visitors fct_web_sessions no longer has; the restage strategy replaces
--- their page views. A run's cost ~ the changed visitors' page views.
+-- Incremental by session, exact: a run recomputes every page view of the sessions whose events
+-- int_web_events_sessionized rewrote or that fct_web_sessions rewrote since this model's last
+-- run (dbt_refreshed_at: new events, a new identity, account, segment or channel), and of the
+-- sessions fct_web_sessions no longer has (a page view that moved to another session is in
+-- both: the old session's key deletes it, the new one's inserts it); the restage strategy
+-- replaces their page views. A run's cost ~ the changed sessions' page views: a visitor's
+-- latest sessions, not the visitor's history.
 
 -- The incremental CTEs are not rendered when linting: their layout is checked by eye.
 -- noqa: disable=LT02
 {% if is_incremental() %}
-{#- The changed visitors, materialized first so the joins below build on them
+{#- The changed sessions, materialized first so the joins below build on them
     (macros/utils/key_sets.sql). -#}
-{%- set changed_visitors_sql %}
+{%- set changed_sessions_sql %}
 with watermark as (
 
     select max(dbt_refreshed_at) as refreshed_after
     from {{ this }}
 
-),
-
-changed_visitors as (
-
-    select sessionized.anonymous_id
-    from {{ ref('int_web_events_sessionized') }} as sessionized
-    cross join watermark
-    where
-        {{ written_since_watermark('sessionized') }}
-
-    union
-
-    select web_sessions.anonymous_id
-    from {{ ref('fct_web_sessions') }} as web_sessions
-    cross join watermark
-    where
-        {{ written_since_watermark('web_sessions') }}
-
-    union
-
-    (
-        select anonymous_id from {{ this }}
-        except
-        select anonymous_id from {{ ref('fct_web_sessions') }}
-    )
-
 )
 
-select anonymous_id from changed_visitors
+select sessionized.session_id
+from {{ ref('int_web_events_sessionized') }} as sessionized
+cross join watermark
+where
+    {{ written_since_watermark('sessionized') }}
+
+union
+
+select web_sessions.session_id
+from {{ ref('fct_web_sessions') }} as web_sessions
+cross join watermark
+where
+    {{ written_since_watermark('web_sessions') }}
+
+union
+
+(
+    select session_id from {{ this }}
+    except
+    select session_id from {{ ref('fct_web_sessions') }}
+)
 {%- endset %}
 
-with changed_visitors as (
+with changed_sessions as (
 
-    select * from {{ incremental_key_set('changed_visitors', changed_visitors_sql) }}
+    select * from {{ incremental_key_set('changed_sessions', changed_sessions_sql) }}
 
 ),
 
@@ -64,8 +60,8 @@ events as (
 
     select sessionized.*
     from {{ ref('int_web_events_sessionized') }} as sessionized
-    inner join changed_visitors
-        on sessionized.anonymous_id = changed_visitors.anonymous_id
+    inner join changed_sessions
+        on sessionized.session_id = changed_sessions.session_id
     where sessionized.event_type = 'page_view'
 
 ),
@@ -74,8 +70,8 @@ sessions as (
 
     select web_sessions.*
     from {{ ref('fct_web_sessions') }} as web_sessions
-    inner join changed_visitors
-        on web_sessions.anonymous_id = changed_visitors.anonymous_id
+    inner join changed_sessions
+        on web_sessions.session_id = changed_sessions.session_id
 
 ),
 {% else %}
@@ -121,5 +117,5 @@ final as (
 )
 
 -- noqa: disable=all
-{{ restaged_rows('final', 'changed_visitors', 'anonymous_id') }}
+{{ restaged_rows('final', 'changed_sessions', 'session_id') }}
 -- noqa: enable=all

@@ -1,13 +1,12 @@
-{#- Incremental, restaged by visitor (DuckDB); a table on Spark (macros/utils/engines.sql). -#}
-{{ config(**restage_by_key_config('anonymous_id')) }}
+{#- Incremental, restaged by session (DuckDB); a table on Spark (macros/utils/engines.sql). -#}
+{{ config(**restage_by_key_config('session_id')) }}
 
 -- Web sessions with their engagement and conversion flags (catalog section B).
 --
--- Incremental by visitor, exact: a run recomputes every session of the visitors whose sessions
--- int_web_sessions rewrote since this model's last run (dbt_refreshed_at), of the visitors
--- whose stored segment is no longer their account's (an ABM tier change: a scan of the
--- sessions joined to the accounts) and of the visitors int_web_sessions no longer has; the
--- restage strategy replaces their sessions.
+-- Incremental by session, exact: a run recomputes the sessions int_web_sessions rewrote since
+-- this model's last run (dbt_refreshed_at), the sessions whose stored segment is no longer
+-- their account's (an ABM tier change: a scan of the sessions joined to the accounts) and the
+-- sessions int_web_sessions no longer has; the restage strategy replaces them.
 
 -- The incremental CTEs are not rendered when linting: their layout is checked by eye.
 -- noqa: disable=LT02
@@ -25,9 +24,9 @@ watermark as (
 
 ),
 
-changed_visitors as (
+changed_sessions as (
 
-    select upstream.anonymous_id
+    select upstream.session_id
     from {{ ref('int_web_sessions') }} as upstream
     cross join watermark
     where
@@ -35,7 +34,7 @@ changed_visitors as (
 
     union
 
-    select stored.anonymous_id
+    select stored.session_id
     from {{ this }} as stored
     left join accounts
         on stored.account_id = accounts.account_id
@@ -44,9 +43,9 @@ changed_visitors as (
     union
 
     (
-        select anonymous_id from {{ this }}
+        select session_id from {{ this }}
         except
-        select anonymous_id from {{ ref('int_web_sessions') }}
+        select session_id from {{ ref('int_web_sessions') }}
     )
 
 ),
@@ -55,8 +54,8 @@ sessions as (
 
     select upstream.*
     from {{ ref('int_web_sessions') }} as upstream
-    inner join changed_visitors
-        on upstream.anonymous_id = changed_visitors.anonymous_id
+    inner join changed_sessions
+        on upstream.session_id = changed_sessions.session_id
 
 ),
 {% else %}
@@ -116,5 +115,5 @@ flagged as (
 )
 
 -- noqa: disable=all
-{{ restaged_rows('flagged', 'changed_visitors', 'anonymous_id') }}
+{{ restaged_rows('flagged', 'changed_sessions', 'session_id') }}
 -- noqa: enable=all
