@@ -291,3 +291,60 @@ def test_the_month_holds_the_changes_it_is_meant_to(month):
         assert deleted > 0
     finally:
         live.close()
+
+
+def test_signals_stored_in_the_visitor_layout_are_refused_until_a_full_refresh(
+    month, project_root, tmp_path
+):
+    """Engagement signals were once partitioned by visitor ('web:<visitor>'); an incremental
+    run over such a table would leave those rows beside the new session partitions and count
+    them twice, so the run stops and says how to rebuild."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(month["live"], db)
+    con = duckdb.connect(str(db))
+    try:
+        changed = con.execute(
+            "update intermediate.int_engagement_signals set source_partition = 'web:legacy' "
+            "where source_partition = (select min(source_partition) from "
+            "intermediate.int_engagement_signals where source_partition like 'session:%')"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert changed > 0
+    as_of = month["runs"][-1]["as_of_date"]
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    common = [
+        "--select",
+        "int_engagement_signals",
+        "--profiles-dir",
+        str(project_root),
+        "--project-dir",
+        str(project_root),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
+    env = _env(month["landing"], ABM_WAREHOUSE_PATH=str(db), ABM_AS_OF_DATE=as_of)
+    refused = subprocess.run(
+        [dbt, "run", *common], cwd=project_root, env=env, capture_output=True, text=True
+    )
+    assert refused.returncode != 0
+    assert "--full-refresh" in refused.stdout and "partitioned by session" in refused.stdout
+    rebuilt = subprocess.run(
+        [dbt, "run", "--full-refresh", *common],
+        cwd=project_root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        legacy = con.execute(
+            "select count(*) from intermediate.int_engagement_signals "
+            "where source_partition like 'web:%'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert legacy == 0

@@ -35,16 +35,30 @@ fills as (
 
 ),
 
+-- page views per URL and month first: the page key (two regular expressions) is then computed
+-- once per distinct URL, not once per page view
+url_views as (
+
+    select
+        page_url,
+        view_month as metric_month,
+        count(*) as page_views
+    from page_views
+    where page_url is not null
+    group by page_url, view_month
+
+),
+
 views as (
 
     select
         forms.form_id,
-        page_views.view_month as metric_month,
-        count(*) as form_page_views
+        url_views.metric_month,
+        cast(sum(url_views.page_views) as {{ dbt.type_bigint() }}) as form_page_views
     from forms
-    inner join page_views
-        on {{ url_page_key('forms.page_url') }} = {{ url_page_key('page_views.page_url') }}
-    group by forms.form_id, page_views.view_month
+    inner join url_views
+        on {{ url_page_key('forms.page_url') }} = {{ url_page_key('url_views.page_url') }}
+    group by forms.form_id, url_views.metric_month
 
 ),
 
