@@ -206,3 +206,80 @@ def test_a_missing_required_column_fails_naming_the_file_and_the_column(
     assert f"raw extract {tmp_path}/contact.csv is missing the required column 'created_date'" in (
         result.stdout
     )
+
+
+def _renamed_accounts(folder: Path) -> None:
+    """account.csv with `annual_revenue` landed as a custom field and one unknown column."""
+    rows = [
+        {**{k: v for k, v in r.items() if k != "annual_revenue"},
+         "AnnualRevenue__c": r["annual_revenue"], "Favourite_Colour__c": "teal"}
+        for r in ACCOUNTS
+    ]  # fmt: skip
+    columns = [c if c != "annual_revenue" else "AnnualRevenue__c" for c in
+               (*table("account").column_names, LOADED_AT)] + ["Favourite_Colour__c"]  # fmt: skip
+    with open(folder / "account.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, columns, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def test_a_renamed_column_is_named_in_a_warning_with_the_contract_column_it_may_be(
+    project_root, dbt_bin, tmp_path
+):
+    _renamed_accounts(tmp_path)
+    db = tmp_path / "wh.duckdb"
+    result = _dbt(
+        project_root, dbt_bin, tmp_path, db, "run", "--select", "base_salesforce__accounts"
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    out = " ".join(result.stdout.split())  # the warning may wrap
+    assert (
+        f"raw extract {tmp_path}/account.csv: column(s) not in the raw contract, ignored by "
+        "staging: 'AnnualRevenue__c' (a rename of 'annual_revenue', absent from the file?), "
+        "'Favourite_Colour__c'."
+    ) in out
+    assert "--vars '{raw_column_map: {account: {annual_revenue: AnnualRevenue__c}}}'" in out
+
+
+def test_the_column_map_stages_a_renamed_column_as_the_contract_column(
+    project_root, dbt_bin, built, tmp_path
+):
+    _renamed_accounts(tmp_path)
+    db = tmp_path / "wh.duckdb"
+    mapping = "{raw_column_map: {account: {annual_revenue: AnnualRevenue__c}}}"
+    result = _dbt(
+        project_root, dbt_bin, tmp_path, db, "run", "--select", "base_salesforce__accounts",
+        "stg_salesforce__accounts", "quarantine_salesforce__accounts", "--vars", mapping,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    out = " ".join(result.stdout.split())
+    assert "'Favourite_Colour__c'" in out and "AnnualRevenue__c" not in out
+    query = "select {cols} from staging.{model} order by all"
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for model, cols in (
+            ("stg_salesforce__accounts", "account_id, annual_revenue"),
+            ("quarantine_salesforce__accounts", "_quarantine_reason, annual_revenue"),
+        ):
+            mapped = con.execute(query.format(cols=cols, model=model)).fetchall()
+            assert mapped == built.execute(query.format(cols=cols, model=model)).fetchall()
+            assert any(row[1] is not None for row in mapped)
+    finally:
+        con.close()
+
+
+def test_a_column_map_to_a_column_the_file_lacks_fails_naming_the_file(
+    project_root, dbt_bin, tmp_path
+):
+    _renamed_accounts(tmp_path)
+    result = _dbt(
+        project_root, dbt_bin, tmp_path, tmp_path / "wh.duckdb", "run", "--select",
+        "base_salesforce__accounts", "--vars",
+        "{raw_column_map: {account: {annual_revenue: Annual_Revenue}}}",
+    )  # fmt: skip
+    assert result.returncode != 0
+    out = " ".join(result.stdout.split())
+    assert (
+        "var raw_column_map maps account.annual_revenue to the column 'Annual_Revenue', but raw "
+        f"extract {tmp_path}/account.csv has no such column"
+    ) in out

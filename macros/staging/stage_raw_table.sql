@@ -40,11 +40,21 @@
     {%- else -%}
     {%- set columns = node.columns.values() | list -%}
     {%- set key = node.meta.key -%}
-    {%- set present = raw_columns_present(relation) | map('lower') | list -%}
-    {%- for c in columns if c.meta.required and c.name | lower not in present -%}
-        {{ exceptions.raise_compiler_error("raw extract " ~ raw_location(source_name, table_name) ~ " is missing the required column '" ~ c.name ~ "'") }}
-    {%- endfor -%}
     {%- set names = columns | map(attribute='name') | list -%}
+    {%- set location = raw_location(source_name, table_name) -%}
+    {#- the user's names mapped onto the contract's, unknown columns listed (raw_columns.sql) -#}
+    {%- set mapping = raw_column_mapping(table_name) -%}
+    {%- if mapping and execute -%}
+        {%- set relation = mapped_raw_relation(relation, table_name, location, mapping, names, raw_columns_present(relation)) -%}
+    {%- endif -%}
+    {%- set landed = raw_columns_present(relation) -%}
+    {%- set present = landed | map('lower') | list -%}
+    {%- if execute -%}
+        {{- warn_unknown_raw_columns(table_name, location, names, landed) -}}
+    {%- endif -%}
+    {%- for c in columns if c.meta.required and c.name | lower not in present -%}
+        {{ exceptions.raise_compiler_error("raw extract " ~ location ~ " is missing the required column '" ~ c.name ~ "'") }}
+    {%- endfor -%}
     {%- set required_keys = [] -%}
     {%- set required_other = [] -%}
     {%- set required_times = [] -%}
