@@ -618,3 +618,32 @@ def test_default_build_command_is_dbt_build_on_the_project(tmp_path, monkeypatch
     assert "--exclude" not in command
     monkeypatch.setenv("ABM_RAW_EXTRACTS_PATH", "/data/extracts")
     assert "tag:raw_sample" in opts.build_cmd(tmp_path / "t", tmp_path / "l")
+
+
+def test_parse_state_of_another_checkout_is_forgotten(tmp_path):
+    """dbt's partial parse keeps a seed's absolute root_path and loads the CSV from there: a
+    refresh state written by the project at another path must not be reused."""
+    import msgpack
+
+    project = tmp_path / "project"
+    project.mkdir()
+    target = tmp_path / "target"
+    target.mkdir()
+    state = target / "partial_parse.msgpack"
+
+    def write(root: Path) -> None:
+        seed = {"resource_type": "seed", "root_path": str(root), "original_file_path": "s.csv"}
+        model = {"resource_type": "model", "original_file_path": "models/m.sql"}
+        nodes = {"seed.p.s": seed, "model.p.m": model}
+        state.write_bytes(msgpack.packb({"nodes": nodes, "macros": {}}))
+
+    write(project)  # this checkout's own state is kept
+    assert refresh.forget_parse_of_another_checkout(target, project) is None
+    assert state.exists()
+    write(tmp_path / "elsewhere")  # another checkout's is deleted
+    assert refresh.forget_parse_of_another_checkout(target, project) == str(tmp_path / "elsewhere")
+    assert not state.exists()
+    assert refresh.forget_parse_of_another_checkout(target, project) is None  # nothing to forget
+    state.write_bytes(b"\xc1 not msgpack")  # unreadable: left to dbt
+    assert refresh.forget_parse_of_another_checkout(target, project) is None
+    assert state.exists()

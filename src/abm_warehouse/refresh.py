@@ -1049,6 +1049,38 @@ def _step(record: dict[str, Any], name: str) -> Iterator[None]:
         record.setdefault("steps", {})[name] = round(time.monotonic() - started, 2)
 
 
+def forget_parse_of_another_checkout(target_path: Path, project_dir: Path) -> str | None:
+    """Delete dbt's partial-parse state when another checkout of the project wrote it.
+
+    dbt keeps a seed's absolute `root_path` in `partial_parse.msgpack` and loads the seed's CSV
+    from there; partial parsing re-reads changed files only and does not compare that path with
+    the project's. A refresh state written by the project at another path (a moved checkout, a
+    container that mounts the project elsewhere, a git worktree) would then load the seeds of
+    the old path, or fail when it is gone. Returns the other path when the state was deleted
+    (dbt parses in full once), else None.
+    """
+    state = target_path / "partial_parse.msgpack"
+    if not state.is_file():
+        return None
+    try:
+        import msgpack
+
+        manifest = msgpack.unpackb(state.read_bytes(), raw=False, strict_map_key=False)
+        roots = {
+            node["root_path"]
+            for node in (manifest.get("nodes") or {}).values()
+            if isinstance(node, dict) and node.get("root_path")
+        }
+    except Exception:  # unreadable: dbt itself discards a state it cannot load
+        return None
+    here = str(project_dir.resolve())
+    other = sorted(r for r in roots if str(Path(r).resolve()) != here)
+    if not other:
+        return None
+    state.unlink()
+    return other[0]
+
+
 def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd: int) -> int:
     record["cleaned_stale"] = _clean_stale(paths)
     build = paths.build
@@ -1056,6 +1088,10 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
     log_path = paths.state / "logs"
     target_path.mkdir(parents=True, exist_ok=True)
     log_path.mkdir(parents=True, exist_ok=True)
+    other_checkout = forget_parse_of_another_checkout(target_path, opts.project_dir)
+    if other_checkout:
+        record["parse_state_forgotten"] = other_checkout
+        log(f"dbt's parse state was written by the project at {other_checkout}: parsing again")
     env = dict(os.environ)
     env.update(
         ABM_WAREHOUSE_PATH=str(build),
