@@ -249,7 +249,10 @@ def test_the_column_map_stages_a_renamed_column_as_the_contract_column(
 ):
     _renamed_accounts(tmp_path)
     db = tmp_path / "wh.duckdb"
-    mapping = "{raw_column_map: {account: {annual_revenue: AnnualRevenue__c}}}"
+    mapping = (
+        "{raw_column_map: {account: {annual_revenue: AnnualRevenue__c}}, "
+        "raw_ignored_columns: {contact: [Favourite_Colour__c]}}"  # another table's: still listed
+    )
     result = _dbt(
         project_root, dbt_bin, tmp_path, db, "run", "--select", "base_salesforce__accounts",
         "stg_salesforce__accounts", "quarantine_salesforce__accounts", "--vars", mapping,
@@ -286,3 +289,15 @@ def test_a_column_map_to_a_column_the_file_lacks_fails_naming_the_file(
         "var raw_column_map maps account.annual_revenue to the column 'Annual_Revenue', but raw "
         f"extract {tmp_path}/account.csv has no such column"
     ) in out
+
+
+def test_columns_declared_ignored_are_not_listed(project_root, dbt_bin, tmp_path):
+    _renamed_accounts(tmp_path)
+    result = _dbt(
+        project_root, dbt_bin, tmp_path, tmp_path / "wh.duckdb", "run", "--select",
+        "base_salesforce__accounts", "--vars",
+        "{raw_column_map: {account: {annual_revenue: AnnualRevenue__c}}, "
+        "raw_ignored_columns: {account: [favourite_colour__c]}}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "not in the raw contract" not in result.stdout

@@ -19,7 +19,9 @@
     column with the same name once case, `__c` suffixes and punctuation are ignored, or whose
     name ends the landed one), so a renamed column does not silently become NULL. Columns whose
     name starts with `_` are a loader's bookkeeping (`_loaded_at`, `_source_file`,
-    `_dlt_load_id`, `_fivetran_synced`, ...) and are not listed. -#}
+    `_dlt_load_id`, `_fivetran_synced`, ...) and are not listed, nor are the columns a user
+    declares known in the var raw_ignored_columns ({<table>: [<column>, ...]}: the custom
+    fields an export carries that the warehouse does not use). -#}
 
 {% macro raw_column_mapping(table_name) -%}
     {%- set configured = var('raw_column_map', {}) or {} -%}
@@ -64,8 +66,9 @@
 {%- endmacro %}
 
 {#- The landed columns staging ignores, each with the absent contract column it may be. -#}
-{% macro unknown_raw_columns(names, landed) -%}
-    {%- set known = names | map('lower') | list -%}
+{% macro unknown_raw_columns(table_name, names, landed) -%}
+    {%- set ignored = (var('raw_ignored_columns', {}) or {}).get(table_name) or [] -%}
+    {%- set known = (names + ignored) | map('lower') | list -%}
     {%- set landed_lower = landed | map('lower') | list -%}
     {%- set absent = [] -%}
     {%- for name in names if name | lower not in landed_lower -%}
@@ -88,7 +91,7 @@
 {%- endmacro %}
 
 {% macro warn_unknown_raw_columns(table_name, location, names, landed) -%}
-    {%- set unknown = unknown_raw_columns(names, landed) -%}
+    {%- set unknown = unknown_raw_columns(table_name, names, landed) -%}
     {%- if unknown -%}
         {%- set listed = [] -%}
         {%- set example = [] -%}
@@ -101,6 +104,7 @@
             {%- endif -%}
         {%- endfor -%}
         {%- set hint = " Map a renamed column onto the contract with the var raw_column_map, e.g. --vars '{raw_column_map: {" ~ table_name ~ ": {" ~ example[0] ~ "}}}'." if example else "" -%}
+        {%- set hint = hint ~ " Columns the warehouse should not use: list them in the var raw_ignored_columns ({" ~ table_name ~ ": [...]})." -%}
         {{ exceptions.warn("raw extract " ~ location ~ ": column(s) not in the raw contract, ignored by staging: " ~ listed | join(', ') ~ "." ~ hint) }}
     {%- endif -%}
 {%- endmacro %}
