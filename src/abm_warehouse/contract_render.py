@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
 import sys
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import yaml
 
 from abm_warehouse.contract import (
     APPEND_ONLY_TABLES,
+    DEFECT_CLASSES,
     KNOWN_CURRENCIES,
     LOADED_AT,
     QUARANTINE_REASONS,
@@ -36,6 +38,7 @@ from abm_warehouse.contract import (
     Column,
     Table,
 )
+from abm_warehouse.generator.cli import DEFECT_RATE, MIN_DEFECTS_PER_CLASS
 
 HEADER = "# Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.\n"
 SQL_HEADER = "-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.\n"
@@ -330,6 +333,129 @@ FOREIGN_KEYS = {  # (table, column) -> (referenced table, its key)
     ("invoice", "subscription_id"): "subscription",
 }
 
+# ---------------------------------------------------------------- expected flags and orphans
+# The staging flags and foreign keys are warn tests. The generator injects each defect class
+# of a table (contract.Table.defects) into DEFECT_RATE of its rows, at least
+# MIN_DEFECTS_PER_CLASS (generator/cli.py), so the committed sample carries flagged and orphan
+# rows on purpose. Each warn test allows EXPECTATION_MARGIN times the share the generator
+# produces (rounded up to half a percent), so a clean build of the sample ends without
+# warnings and a warning means the share grew (docs/data_quality.md, "Expected flags and
+# orphans"). A flag or foreign key the generator does not inject allows no row at all.
+EXPECTATION_MARGIN = 2.5
+# flag column -> the defect class that sets it
+FLAG_DEFECTS = {
+    "has_invalid_email": "malformed_email",
+    "has_unknown_currency": "unknown_currency",
+    "has_unknown_enum": "unknown_enum",
+    "is_future_dated": "future_timestamp",
+}
+# Parent tables so small in the committed sample (rows) that MIN_DEFECTS_PER_CLASS, not
+# DEFECT_RATE, sets the share of their rows the generator quarantines (and so orphans the
+# children of).
+SMALL_SAMPLE_TABLES = {"campaign": 50, "email_campaign": 147}
+# Tables whose records are planned ahead: a future-dated row starting in the next N months
+# after the as-of month is expected, not a defect (finance enters next month's dated
+# conversion rates before it starts; the generator writes them through as_of + 40 days).
+PLANNED_MONTHS_AHEAD = {"dated_conversion_rate": 2}
+
+
+def _allowed_share(expected: float) -> float:
+    """EXPECTATION_MARGIN times the expected share, rounded up to half a percent."""
+    return math.ceil(round(expected * EXPECTATION_MARGIN * 200, 6)) / 200
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.3g} %"
+
+
+def flag_expectation(t: Table, flag: str) -> tuple[float, str] | None:
+    """(max_share, why) of a staging flag the generator injects into ``t``; None otherwise."""
+    defect = FLAG_DEFECTS[flag]
+    if defect not in t.defects:
+        return None
+    share = _allowed_share(DEFECT_RATE)
+    why = (
+        f"Warns when more than {_percent(share)} of the rows are flagged: the generator injects "
+        f"{defect} into {_percent(DEFECT_RATE)} of the {t.name} rows of the sample (contract "
+        f"defects, generator DEFECT_RATE); {EXPECTATION_MARGIN:g} times that is the expected "
+        "share with margin."
+    )
+    return share, why
+
+
+def _quarantined_share(t: Table) -> tuple[float, list[str]]:
+    """Share of ``t``'s records the generator quarantines, and the defect classes doing it."""
+    classes = [d for d in t.defects if DEFECT_CLASSES[d] == "quarantined"]
+    per_class = DEFECT_RATE
+    if t.name in SMALL_SAMPLE_TABLES:
+        per_class = max(per_class, MIN_DEFECTS_PER_CLASS / SMALL_SAMPLE_TABLES[t.name])
+    return per_class * len(classes), classes
+
+
+def orphan_expectation(child: Table, parent: Table) -> tuple[float, str] | None:
+    """(max_share, why) of a foreign key's orphans in the sample; None when none are injected.
+
+    Orphans are the child's injected orphan_foreign_key rows plus the children of the parent
+    records the generator quarantines (soft deleted, missing id, invalid amount, ...)."""
+    own = DEFECT_RATE if "orphan_foreign_key" in child.defects else 0.0
+    of_parent, classes = _quarantined_share(parent)
+    expected = own + of_parent
+    if expected == 0:
+        return None
+    parts = []
+    if own:
+        parts.append(f"{_percent(own)} orphan_foreign_key injected into {child.name}")
+    if of_parent:
+        small = parent.name in SMALL_SAMPLE_TABLES
+        parts.append(
+            f"the children of the {parent.name} records it quarantines (about "
+            f"{_percent(of_parent)}: {', '.join(classes)}"
+            + (
+                f"; at least {MIN_DEFECTS_PER_CLASS} of the {SMALL_SAMPLE_TABLES[parent.name]} "
+                "sample rows per class"
+                if small
+                else ""
+            )
+            + ")"
+        )
+    share = _allowed_share(expected)
+    why = (
+        f"Warns when more than {_percent(share)} of the rows are orphans: the generator makes "
+        f"about {_percent(expected)} of them orphans in the sample, {' plus '.join(parts)}; "
+        f"{EXPECTATION_MARGIN:g} times that is the expected share with margin."
+    )
+    return share, why
+
+
+def _flag_test(t: Table, flag: str) -> dict:
+    """The warn test of a staging flag, with its expected share when the generator injects it."""
+    if flag == "is_future_dated" and t.name in PLANNED_MONTHS_AHEAD:
+        months = PLANNED_MONTHS_AHEAD[t.name]
+        return {
+            "future_dated_within": {
+                "arguments": {
+                    "date_column": staged_name(t, _future_column(t)),
+                    "months": months,
+                },
+                "config": {"severity": "warn"},
+                "description": f"Warns when a row is dated after the {months} months that "
+                f"follow the as-of month: {t.name} records are planned ahead (finance enters "
+                "next month's rates before it starts; the generator writes them through as_of "
+                "+ 40 days), so a row dated in those months is expected, not a defect.",
+            }
+        }
+    expectation = flag_expectation(t, flag)
+    if expectation is None:
+        return {"not_flagged": {"config": {"severity": "warn"}}}
+    share, why = expectation
+    return {
+        "not_flagged": {
+            "arguments": {"max_share": share},
+            "config": {"severity": "warn"},
+            "description": why,
+        }
+    }
+
 
 def _latest_run_only(test: str | dict) -> dict:
     """A data test restricted to the rows the latest run wrote (macros/utils/test_scope.sql)."""
@@ -355,17 +481,23 @@ def render_stg_yml(t: Table) -> str:
         fk = FOREIGN_KEYS.get((t.name, c.name))
         if fk:
             ref_t = by_name[fk]
-            tests.append(
-                {
-                    "relationships": {
-                        "arguments": {
-                            "to": f"ref('{model_names(ref_t)['stg']}')",
-                            "field": staged_name(ref_t, ref_t.column(ref_t.key[0])),
-                        },
+            arguments: dict = {
+                "to": f"ref('{model_names(ref_t)['stg']}')",
+                "field": staged_name(ref_t, ref_t.column(ref_t.key[0])),
+            }
+            expectation = orphan_expectation(t, ref_t)
+            if expectation is None:
+                test = {"relationships": {"arguments": arguments, "config": {"severity": "warn"}}}
+            else:
+                share, why = expectation
+                test = {
+                    "relationships_at_most": {
+                        "arguments": {**arguments, "max_share": share},
                         "config": {"severity": "warn"},
+                        "description": why,
                     }
                 }
-            )
+            tests.append(test)
         if tests:
             spec["data_tests"] = [_latest_run_only(x) for x in tests] if incremental else tests
         columns.append(spec)
@@ -384,8 +516,7 @@ def render_stg_yml(t: Table) -> str:
                 "description": f"True when {text}; the row is kept. Never NULL (a coalesced "
                 "boolean).",
                 "data_tests": [
-                    _latest_run_only(x) if incremental else x
-                    for x in [{"not_flagged": {"config": {"severity": "warn"}}}]
+                    _latest_run_only(x) if incremental else x for x in [_flag_test(t, flag)]
                 ],
             }
         )
