@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "abm_warehouse.gx_checks",
         "run the Great Expectations suites of the marts and build Data Docs",
     ),
+    "check-warnings": (
+        "abm_warehouse.build_warnings",
+        "fail when the last dbt build (run_results.json, its JSON log) ended with warnings",
+    ),
     "sql": ("abm_warehouse.sql_shell", "query the warehouse read-only (the project's DuckDB CLI)"),
     "bench": (
         "abm_warehouse.bench",
