@@ -119,3 +119,20 @@ def test_no_paying_account_gives_an_empty_table_with_the_columns():
     out = cohort_retention(frame, "2025-01-01")
     assert out.empty
     assert list(out.columns) == OUTPUT_COLUMNS
+
+
+def test_an_empty_table_keeps_its_column_types_in_duckdb():
+    """Extracts without billing: no paying account. DuckDB must store typed columns (an empty
+    object column would become type NULL, unusable by BI tools and dbt unit tests)."""
+    import duckdb
+
+    frame = pd.DataFrame(_months("A1", "ABM", {"2025-01-01": 0}))
+    out = cohort_retention(frame, "2025-01-01")
+    con = duckdb.connect()
+    con.register("out", out)
+    types = dict(con.execute("select column_name, column_type from (describe out)").fetchall())
+    assert types["segment"] == "VARCHAR"
+    assert types["cohort_month"] == "DATE" and types["metric_month"] == "DATE"
+    assert types["months_since_start"] == "BIGINT" and types["cohort_size"] == "BIGINT"
+    assert types["logo_retention_rate"] == "DOUBLE"
+    assert "NULL" not in types.values()

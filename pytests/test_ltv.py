@@ -143,3 +143,22 @@ def test_account_ltv_without_any_usable_fit_is_null():
     assert active.ltv_predicted.isna().all() and active.derl.isna().all()
     assert active.fit_note.str.startswith("no usable").all()
     assert (out[~out.is_active_customer].ltv_predicted == 0).all()
+
+
+def test_account_ltv_without_any_lifetime_keeps_text_columns_typed():
+    """Extracts without billing: no lifetime, no account. The text columns stay strings, so
+    DuckDB stores them as VARCHAR rather than as type NULL."""
+    import duckdb
+
+    lifetimes = _lifetimes().iloc[0:0]
+    fits = ltv.fit_groups(lifetimes, min_sample_size=1, annual_discount_rate=0.10)
+    revenue = pd.DataFrame(
+        columns=["account_id", "paid_invoices", "revenue_to_date", "ltv_historical"]
+    )
+    out = ltv.account_ltv(lifetimes, revenue, fits, gross_margin=0.8)
+    assert out.empty
+    con = duckdb.connect()
+    con.register("out", out)
+    types = dict(con.execute("select column_name, column_type from (describe out)").fetchall())
+    assert types["account_id"] == "VARCHAR" and types["fit_note"] == "VARCHAR"
+    assert "NULL" not in types.values()

@@ -54,6 +54,23 @@ OUTPUT_COLUMNS = [
 
 ALL_SEGMENTS = "all"
 
+# The column types of an empty result (no paying account: e.g. extracts without billing).
+# pandas types an empty object column as nothing, and DuckDB would store it as type NULL.
+EMPTY_DTYPES: dict[str, Any] = {
+    "segment": "string",
+    "cohort_month": frames.DATE_DTYPE,
+    "months_since_start": "int64",
+    "metric_month": frames.DATE_DTYPE,
+    "cohort_size": "int64",
+    "active_accounts": "int64",
+    "logo_retention_rate": "float64",
+    "cohort_starting_mrr": "float64",
+    "retained_mrr": "float64",
+    "revenue_retention_rate": "float64",
+    "gross_retained_mrr": "float64",
+    "gross_revenue_retention_rate": "float64",
+}
+
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     num = numerator.astype("float64")
@@ -142,7 +159,7 @@ def cohort_retention(
         account_months, as_of_month, mrr_column=mrr_column
     )
     if accounts.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in OUTPUT_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=EMPTY_DTYPES[c]) for c in OUTPUT_COLUMNS})
 
     # every account from its cohort month (k = 0) to the as-of month
     span = (as_of - accounts["cohort_key"].to_numpy(dtype="int64")) + 1

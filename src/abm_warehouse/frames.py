@@ -20,6 +20,11 @@ from typing import Any
 
 import narwhals as nw
 import pandas as pd
+import pyarrow as pa
+
+# A column of dates in a pandas frame a model returns, typed even when the frame is empty
+# (DuckDB reads it as DATE; an empty object column would become type NULL).
+DATE_DTYPE = pd.ArrowDtype(pa.date32())
 
 
 def lazy(native: Any, *, dates: tuple[str, ...] = ()) -> nw.LazyFrame:
@@ -72,3 +77,13 @@ def month_key_of(value: Any) -> int:
 def month_start(key: int) -> date:
     """The first day of the month with :func:`month_key` ``key``."""
     return date(int(key) // 12, int(key) % 12 + 1, 1)
+
+
+def typed_when_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    """A model's result with its text (object) columns typed as strings when it has no rows:
+    DuckDB stores an empty object column as type NULL, which BI tools and unit tests cannot
+    use. Frames with rows pass through unchanged."""
+    if not frame.empty:
+        return frame
+    text = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.astype(dict.fromkeys(text, "string")) if text else frame

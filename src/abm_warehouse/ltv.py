@@ -355,4 +355,4 @@ def account_ltv(lifetimes: Any, revenue: Any, fits: Any, gross_margin: float) ->
         rows.append(row)
     out = pd.DataFrame(rows, columns=list(ACCOUNT_COLUMNS))
     out["ltv_total"] = out["ltv_historical"] + pd.to_numeric(out["ltv_predicted"])
-    return out.astype(ACCOUNT_COLUMNS)
+    return frames.typed_when_empty(out.astype(ACCOUNT_COLUMNS))
