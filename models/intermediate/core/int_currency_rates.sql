@@ -51,6 +51,21 @@ intersected as (
 
 ),
 
+identity as (
+
+    -- Money already in the reporting currency needs no rate: when the extracts have no rate
+    -- at all for it (no dated_conversion_rate table, e.g. billing extracts without the CRM),
+    -- it converts at 1 for all time rather than becoming NULL.
+    select
+        '{{ var("reporting_currency") }}' as currency_code,
+        cast('0001-01-01' as date) as valid_from,
+        cast('9999-12-31' as date) as valid_to,
+        cast(1 as double) as units_per_usd,
+        cast(1 as double) as reporting_units_per_usd
+    where not exists (select reporting.currency_code from reporting)
+
+),
+
 final as (
 
     select
@@ -62,6 +77,17 @@ final as (
         round(cast(reporting_units_per_usd as double) / units_per_usd, 12) as to_reporting_rate
     from intersected
     where valid_from < valid_to
+
+    union all
+
+    select
+        currency_code,
+        valid_from,
+        valid_to,
+        units_per_usd,
+        reporting_units_per_usd,
+        cast(1 as double) as to_reporting_rate
+    from identity
 
 )
 
