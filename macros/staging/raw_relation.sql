@@ -7,7 +7,12 @@
     A delta folder's files are read as one table (columns matched by name; a file may lack
     optional columns); files or folders whose name starts with '.' or '_' (a loader's
     in-progress files) are left out. Landed files never change: new data comes in new files
-    (docs/operations.md, "Delta landing"). -#}
+    (docs/operations.md, "Delta landing").
+    A table with neither is absent (a company without that system): with the var
+    raw_absent_tables = 'empty' (the default) it reads as an empty table with the contract's
+    columns, and the build starts by listing the absent tables and the KPI families that read
+    them (macros/staging/raw_lineage.sql); with 'error' the build stops, naming every absent
+    table. -#}
 {% macro raw_relation(source_name, table_name, exclude_files=none) -%}
     {%- set path = var('raw_extracts_path', '') | trim -%}
     {%- set relation = source(source_name, table_name) -%}
@@ -23,15 +28,33 @@
     {%- if path == '' -%}{{ source(source_name, table_name) }}{%- else -%}{{ raw_extract(path, table_name).location }}{%- endif -%}
 {%- endmacro %}
 
-{#- Whether the raw table is a folder of delta files (false for the seeds and one-file tables). -#}
+{#- Whether the raw table is a folder of delta files (false for the seeds, one-file and absent tables). -#}
 {% macro raw_is_folder(table_name) -%}
     {%- set path = var('raw_extracts_path', '') | trim -%}
     {{ return(path != '' and raw_extract(path, table_name).kind == 'folder') }}
 {%- endmacro %}
 
-{#- The extract of a table: {kind: 'file' | 'folder', location, parquet: [files], csv: [files]}.
-    One file wins over a folder, Parquet over CSV. Before execution (parsing): a placeholder. -#}
+{#- The extract of a table: {kind: 'file' | 'folder' | 'absent', location, parquet: [files],
+    csv: [files]}. One file wins over a folder, Parquet over CSV. Before execution (parsing): a
+    placeholder. An absent table is an error unless var raw_absent_tables is 'empty'. -#}
 {% macro raw_extract(path, table_name) -%}
+    {%- set extract = find_raw_extract(path, table_name) -%}
+    {%- if extract.kind == 'absent' and raw_absent_tables_mode() == 'error' -%}
+        {{ exceptions.raise_compiler_error("raw extract for table '" ~ table_name ~ "' not found: expected " ~ extract.location ~ " (var raw_absent_tables is 'error'; set it to 'empty' to build without this table)") }}
+    {%- endif -%}
+    {{ return(extract) }}
+{%- endmacro %}
+
+{#- var raw_absent_tables: 'empty' (an absent table reads as empty) or 'error'. -#}
+{% macro raw_absent_tables_mode() -%}
+    {%- set mode = (var('raw_absent_tables', 'empty') or 'empty') | string | trim | lower -%}
+    {%- if mode not in ('empty', 'error') -%}
+        {{ exceptions.raise_compiler_error("var raw_absent_tables must be 'empty' or 'error', not '" ~ mode ~ "'") }}
+    {%- endif -%}
+    {{ return(mode) }}
+{%- endmacro %}
+
+{% macro find_raw_extract(path, table_name) -%}
     {%- set base = path.rstrip('/') ~ '/' ~ table_name -%}
     {%- if not execute -%}
         {{ return({'kind': 'file', 'location': base ~ '.csv', 'parquet': [], 'csv': [base ~ '.csv']}) }}
@@ -58,7 +81,7 @@
         {%- endfor -%}
     {%- endfor -%}
     {%- if not files.parquet and not files.csv -%}
-        {{ exceptions.raise_compiler_error("raw extract for table '" ~ table_name ~ "' not found: expected " ~ base ~ ".parquet, " ~ base ~ ".csv or a folder " ~ base ~ "/ of .parquet / .csv files") }}
+        {{ return({'kind': 'absent', 'location': base ~ '.parquet, ' ~ base ~ '.csv or a folder ' ~ base ~ '/ of .parquet / .csv files', 'parquet': [], 'csv': []}) }}
     {%- endif -%}
     {{ return({'kind': 'folder', 'location': base ~ '/', 'parquet': files.parquet, 'csv': files.csv}) }}
 {%- endmacro %}
@@ -73,6 +96,9 @@
     columns come from the first file). Every row carries `_source_file`, the file it came from. -#}
 {% macro default__raw_file_relation(path, table_name, exclude_files=none) -%}
     {%- set extract = raw_extract(path, table_name) -%}
+    {%- if extract.kind == 'absent' -%}
+        {{ return(absent_raw_relation(table_name)) }}
+    {%- endif -%}
     {%- set skip = exclude_files or [] -%}
     {%- set parquet = extract.parquet | reject('in', skip) | list -%}
     {%- set csv = extract.csv | reject('in', skip) | list -%}
@@ -93,6 +119,22 @@
         {%- endif -%}
     {%- endif -%}
     ({{ reads | join(' union all by name ') }})
+{%- endmacro %}
+
+{#- An absent table: no rows, every column of the contract (text, as a CSV is read). -#}
+{% macro absent_raw_relation(table_name) -%}
+    {%- set columns = [] -%}
+    {%- for node in graph.sources.values() if node.name == table_name -%}
+        {%- for column in node.columns.values() -%}
+            {%- do columns.append(column.name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    (select
+        {%- for name in columns %}
+        cast(null as {{ dbt.type_string() }}) as {{ raw_col(name) }},
+        {%- endfor %}
+        cast(null as {{ dbt.type_string() }}) as _source_file
+    where 1 = 0)
 {%- endmacro %}
 
 {#- Column names the raw relation actually has (introspected at run time). -#}

@@ -2,7 +2,9 @@
 
 Opens the DuckDB file read-only, so it can run while BI tools read the same file.
 A headline whose mart is not built (for instance a partial `dbt build --select`) is
-skipped with a note, never guessed.
+skipped with a note, never guessed. A headline whose mart reads a raw table absent from the
+extracts (marts.dim_mart_inputs) is "n/a (no extract)" when it is 0 or NULL, and marked
+"(partial)" otherwise.
 """
 
 from __future__ import annotations
@@ -145,8 +147,33 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str):
     return None if row is None else row[0]
 
 
+def _absent_inputs(con: duckdb.DuckDBPyConnection, present: set[str]) -> dict[str, list[str]]:
+    """Mart -> the raw tables it reads that were absent from the extracts (marts.dim_mart_inputs:
+    the build's lineage); empty for the committed sample or a warehouse without that table."""
+    if "marts.dim_mart_inputs" not in present:
+        return {}
+    out: dict[str, list[str]] = {}
+    rows = con.execute(
+        "select mart_name, raw_table from marts.dim_mart_inputs where is_absent "
+        "order by mart_name, raw_table"
+    ).fetchall()
+    for mart, table in rows:
+        out.setdefault(f"marts.{mart}", []).append(table)
+    return out
+
+
+def _headline_value(h: Headline, value, absent: list[str]) -> str:
+    """The printed value: n/a when there is none, or when the mart reads an absent raw table and
+    the value is 0 (the absence, not a measurement); a partial value is marked."""
+    if value is None or (absent and value == 0):
+        return "n/a" + (" (no extract)" if absent else "")
+    text = h.fmt.format(value)
+    return f"{text} (partial)" if absent else text
+
+
 def _headlines(con: duckdb.DuckDBPyConnection, relations: dict[str, list[tuple[str, int]]]):
     present = {f"{s}.{t}" for s, tables in relations.items() for t, _ in tables}
+    absent = _absent_inputs(con, present)
     quarantine = sorted(r for r in present if r.startswith("staging.quarantine_"))
     lines = []
     if quarantine:
@@ -157,8 +184,21 @@ def _headlines(con: duckdb.DuckDBPyConnection, relations: dict[str, list[tuple[s
         if h.relation not in present:
             continue
         value = _scalar(con, h.sql)
-        lines.append((h.label, "n/a" if value is None else h.fmt.format(value)))
+        lines.append((h.label, _headline_value(h, value, absent.get(h.relation, []))))
     return lines
+
+
+def _absent_note(con: duckdb.DuckDBPyConnection, relations) -> list[str]:
+    present = {f"{s}.{t}" for s, tables in relations.items() for t, _ in tables}
+    absent = sorted({t for tables in _absent_inputs(con, present).values() for t in tables})
+    if not absent:
+        return []
+    return [
+        "",
+        "Absent raw extracts (read as empty tables): " + ", ".join(absent),
+        "  A headline reading one of them is n/a when it counted nothing, '(partial)' when it"
+        " counted the tables present; marts.kpi_monthly.availability marks every ratio KPI.",
+    ]
 
 
 def summarise(path: Path) -> str:
@@ -184,6 +224,7 @@ def summarise(path: Path) -> str:
             out.append("Headline numbers" + (f" (last month: {month:%Y-%m})" if month else ""))
             width = max(len(label) for label, _ in headlines) + 2
             out.extend(f"  {label:<{width}}{value:>16}" for label, value in headlines)
+        out.extend(_absent_note(con, relations))
         return "\n".join(out)
     finally:
         con.close()

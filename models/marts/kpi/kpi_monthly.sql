@@ -47,10 +47,86 @@
     'kpi_sales_quarterly': 'itself a quarter / year roll-up of kpi_sales_monthly',
 } %}
 
+{#- Raw tables absent from the extracts folder (var raw_absent_tables = 'empty'), and for each
+    source mart the absent ones among the raw tables it reads (its lineage in the project's
+    graph: macros/staging/raw_lineage.sql). -#}
+{%- set absent = absent_raw_tables() -%}
+{%- set absent_by_model = {} -%}
+{%- if absent -%}
+    {%- for model, tables in kpi_raw_inputs().items() -%}
+        {%- set missing = tables | select('in', absent) | list -%}
+        {%- if missing -%}{%- do absent_by_model.update({model: missing | join(', ')}) -%}{%- endif -%}
+    {%- endfor -%}
+{%- endif %}
+
 with kpis as (
 
     {{ kpi_long_rows(sources, excluded) }}
 
-)
+),
 
-select * from kpis
+{% if absent_by_model -%}
+inputs as (
+
+    select
+        *,
+        case source_model
+            {%- for model, missing in absent_by_model.items() %}
+            when '{{ model }}' then '{{ missing }}'
+            {%- endfor %}
+            else ''
+        end as absent_inputs
+    from kpis
+
+),
+
+{#- A KPI reading an absent table that counted nothing in any period (every numerator and
+    denominator 0 or NULL) is not available: its zeros are the absence, not a measurement. -#}
+counted as (
+
+    select
+        *,
+        max(
+            case when coalesce(numerator, 0) <> 0 or coalesce(denominator, 0) <> 0 then 1 else 0 end
+        ) over (partition by source_model, kpi_name) as counted_any
+    from inputs
+
+),
+
+final as (
+
+    select
+        period_start,
+        period_grain,
+        kpi_name,
+        source_model,
+        segment,
+        dimension_name,
+        dimension_value,
+        case when absent_inputs <> '' and counted_any = 0 then null else kpi_value end as kpi_value,
+        case when absent_inputs <> '' and counted_any = 0 then null else numerator end as numerator,
+        case when absent_inputs <> '' and counted_any = 0 then null else denominator end as denominator,
+        is_rate,
+        is_additive,
+        case
+            when absent_inputs = '' then 'available'
+            when counted_any = 1 then 'partial'
+            else 'not_available'
+        end as availability,
+        absent_inputs
+    from counted
+
+)
+{%- else -%}
+final as (
+
+    select
+        *,
+        'available' as availability,
+        '' as absent_inputs
+    from kpis
+
+)
+{%- endif %}
+
+select * from final

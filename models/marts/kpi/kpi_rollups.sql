@@ -46,6 +46,8 @@ summed as (
         dimension_name,
         dimension_value,
         is_rate,
+        availability,
+        absent_inputs,
         count(*) as months_in_period,
         sum(numerator) as numerator,
         sum(denominator) as denominator
@@ -59,7 +61,9 @@ summed as (
         segment,
         dimension_name,
         dimension_value,
-        is_rate
+        is_rate,
+        availability,
+        absent_inputs
 
 ),
 
@@ -78,6 +82,8 @@ final as (
         numerator,
         denominator,
         is_rate,
+        availability,
+        absent_inputs,
         months_in_period,
         case rollup_grain
             when 'quarter' then {{ dbt.dateadd('month', 3, 'rollup_start') }}

@@ -1,0 +1,52 @@
+-- depends_on: {{ ref('kpi_monthly') }}
+{#- kpi_monthly reads every raw table (checked below), so a raw table that appears or goes away
+    rebuilds this model in a planned refresh, as it rebuilds kpi_monthly. The rows come from the
+    project's graph (macros/staging/raw_lineage.sql) and the extracts folder, not from data. -#}
+{%- set memo = {} -%}
+{%- set absent = absent_raw_tables() -%}
+{%- set rows = [] -%}
+{%- if execute -%}
+    {%- set all_tables = [] -%}
+    {%- for node in graph.sources.values() -%}
+        {%- do all_tables.append(node.source_name ~ '.' ~ node.name) -%}
+    {%- endfor -%}
+    {%- set via_kpi_monthly = upstream_raw_tables('model.' ~ project_name ~ '.kpi_monthly', {}) -%}
+    {%- set unread = all_tables | reject('in', via_kpi_monthly) | list -%}
+    {%- if unread -%}
+        {{ exceptions.raise_compiler_error("dim_mart_inputs: kpi_monthly no longer reads " ~ unread | join(', ') ~ "; depend on a model that does, or a new raw table would not rebuild this model") }}
+    {%- endif -%}
+    {%- set marts = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('config.enabled') | selectattr('config.schema', 'equalto', 'marts') | list -%}
+    {%- for node in marts | sort(attribute='name') if node.name != this.identifier -%}
+        {%- for table in upstream_raw_tables(node.unique_id, memo) -%}
+            {%- do rows.append((node.name, table, table in absent)) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{%- endif %}
+
+with inputs as (
+
+    {%- if rows %}
+        select
+            cast(lineage.mart_name as {{ dbt.type_string() }}) as mart_name,
+            cast(lineage.raw_table as {{ dbt.type_string() }}) as raw_table,
+            cast(lineage.is_absent as boolean) as is_absent
+        from (
+            values
+            {%- for mart, table, absent_now in rows %}
+                (
+                    '{{ mart }}', '{{ table }}', {{ 'true' if absent_now else 'false' }}
+                ){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as lineage (mart_name, raw_table, is_absent)
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as mart_name,
+            cast(null as {{ dbt.type_string() }}) as raw_table,
+            false as is_absent
+        where 1 = 0
+    {%- endif %}
+
+)
+
+select * from inputs
