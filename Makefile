@@ -18,6 +18,9 @@ DBT_FLAGS   ?= --profiles-dir . --project-dir .
 # (dbt_project.yml), so it repeats their silence of dbt's OSI-export warnings (MFConverterIssue).
 STRICT_PARSE := --warn-error-options \
 	'{"error": ["NoNodeForYamlKey", "NodeNotFoundOrDisabled"], "silence": ["MFConverterIssue"]}'
+# Publish-guard findings to accept (keys or patterns, src/abm_warehouse/publish_guard.py):
+#   make warehouse ACCEPT="'mart_emptied:*'"
+ACCEPT ?=
 # Own extracts instead of the committed sample: ABM_RAW_EXTRACTS_PATH=/path/to/folder make warehouse
 ABM_RAW_EXTRACTS_PATH ?=
 export ABM_RAW_EXTRACTS_PATH
@@ -55,6 +58,8 @@ warehouse: venv
 	ABM_WAREHOUSE_PATH=$(WAREHOUSE).make-build $(if $(AS_OF_DATE),ABM_AS_OF_DATE=$(AS_OF_DATE),) \
 		$(DBT) build $(DBT_FLAGS) $(SEED_EXCLUDE)
 	@test ! -e $(WAREHOUSE).make-build.wal || { echo "warehouse build left a WAL file" >&2; exit 1; }
+	$(BIN)/abm-warehouse guard --candidate $(WAREHOUSE).make-build --live $(WAREHOUSE) \
+		$(if $(ACCEPT),--accept $(ACCEPT),)
 	mv -f $(WAREHOUSE).make-build $(WAREHOUSE)
 	$(BIN)/abm-warehouse summary --warehouse $(WAREHOUSE)
 

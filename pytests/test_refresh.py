@@ -36,6 +36,7 @@ FAKE_BUILDER = textwrap.dedent(
     p.add_argument("--garbage", action="store_true")
     p.add_argument("--wait-for", help="after the first half, wait until this file exists")
     p.add_argument("--failed-test", help="report this dbt test as failed in run_results.json")
+    p.add_argument("--empty", action="store_true", help="publish no rows (a lost extract)")
     a = p.parse_args()
     if a.failed_test:  # what `dbt build` writes when a test fails
         results = [
@@ -69,6 +70,8 @@ FAKE_BUILDER = textwrap.dedent(
     con.execute(
         "create or replace view staging.stg_fake as select * from marts.kpi_fake where value >= 0"
     )
+    if a.empty:
+        con.execute("delete from marts.kpi_fake")
     con.close()
     sys.exit(a.exit)
     """
@@ -647,3 +650,20 @@ def test_parse_state_of_another_checkout_is_forgotten(tmp_path):
     state.write_bytes(b"\xc1 not msgpack")  # unreadable: left to dbt
     assert refresh.forget_parse_of_another_checkout(target, project) is None
     assert state.exists()
+
+
+def test_publish_guard_stops_an_emptied_mart_until_accepted(env):
+    assert run_refresh(env).returncode == 0
+    before = env["live"].read_bytes()
+    blocked = run_refresh(env, builder_args="--empty")
+    assert blocked.returncode == 1
+    assert "mart_emptied:marts.kpi_fake" in blocked.stderr + blocked.stdout
+    assert env["live"].read_bytes() == before
+    last = refresh.read_log(refresh.Paths(env["live"].absolute()))[-1]
+    assert last["status"] == "failed" and last["failed_step"] == "guard"
+    assert last["guard"]["blocking"] == ["mart_emptied:marts.kpi_fake"]
+    accepted = run_refresh(env, "--accept", "mart_emptied:*", builder_args="--empty")
+    assert accepted.returncode == 0, accepted.stderr
+    last = refresh.read_log(refresh.Paths(env["live"].absolute()))[-1]
+    assert last["status"] == "success"
+    assert last["guard"] == {"blocking": [], "accepted": ["mart_emptied:marts.kpi_fake"]}

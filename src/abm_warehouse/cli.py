@@ -41,6 +41,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "abm_warehouse.build_warnings",
         "fail when the last dbt build (run_results.json, its JSON log) ended with warnings",
     ),
+    "guard": (
+        "abm_warehouse.publish_guard",
+        "compare a built warehouse with the live one; fail on implausible changes (publish guard)",
+    ),
     "sql": ("abm_warehouse.sql_shell", "query the warehouse read-only (the project's DuckDB CLI)"),
     "bench": (
         "abm_warehouse.bench",

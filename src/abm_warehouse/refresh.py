@@ -52,7 +52,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from abm_warehouse import as_of, inputs
+from abm_warehouse import as_of, inputs, publish_guard
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -379,6 +379,10 @@ class Options:
     as_of: str | None = None
     project_dir: Path = field(default_factory=default_project_dir)
     profiles_dir: Path | None = None
+    # the publish guard (publish_guard.py): findings to accept, thresholds
+    accept: list[str] = field(default_factory=list)
+    max_row_drop: float = publish_guard.MAX_ROW_DROP
+    max_null_jump: float = publish_guard.MAX_NULL_JUMP
 
     def dbt_common(self, target_path: Path, log_path: Path) -> list[str]:
         args = [
@@ -1218,6 +1222,26 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
                 code = run_step(name, command, env, lock_fd, opts.project_dir)
             if code != 0:
                 raise StepFailed(name, f"post-build check {name} exited with code {code}")
+        # 5b. the publish guard: implausible changes against the live file stop the publish.
+        if not opts.skip_tests and paths.live.exists():
+            with _step(record, "guard"):
+                blocking, accepted = publish_guard.check(
+                    build, paths.live, opts.accept, opts.max_row_drop, opts.max_null_jump
+                )
+            record["guard"] = {
+                "blocking": [f.key for f in blocking],
+                "accepted": [f.key for f in accepted],
+            }
+            text = publish_guard.report(blocking, accepted)
+            if text:
+                log(text)
+            if blocking:
+                raise StepFailed(
+                    "guard",
+                    f"{len(blocking)} implausible change(s) against the live warehouse: "
+                    + ", ".join(f.key for f in blocking[:5])
+                    + (" ..." if len(blocking) > 5 else ""),
+                )
         # 6. ops tables, checkpoint, close. The previous generation is the name publish will
         # archive the live file under (its latest run, or its mtime when no refresh made it:
         # `make warehouse`, a first refresh), so the next refresh can build on it.
@@ -1461,6 +1485,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--project-dir", type=Path, default=None, help="dbt project (default: this project)"
     )
     parser.add_argument("--profiles-dir", type=Path, default=None, help="default: --project-dir")
+    publish_guard.add_guard_options(parser)
 
 
 def _as_of_arg(text: str) -> str:
@@ -1505,5 +1530,8 @@ def run(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         project_dir=(args.project_dir or default_project_dir()).absolute(),
         profiles_dir=args.profiles_dir.absolute() if args.profiles_dir else None,
+        accept=args.accept,
+        max_row_drop=args.max_row_drop,
+        max_null_jump=args.max_null_jump,
     )
     return refresh(opts)
