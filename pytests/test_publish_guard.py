@@ -14,7 +14,7 @@ import pytest
 from abm_warehouse import publish_guard as guard
 
 
-def _warehouse(path: Path, *, won=(100.0, 250.0, 0.0), amounts=(10.0, 20.0, None, 40.0),
+def _warehouse(path: Path, *, won=(100.0, 250.0, 75.0, 0.0), amounts=(10.0, 20.0, None, 40.0),
                web_rows=3, base_rows=100) -> Path:  # fmt: skip
     con = duckdb.connect(str(path))
     for schema in ("staging", "marts"):
@@ -62,7 +62,7 @@ def test_an_emptied_mart_is_found(live, tmp_path):
 
 def test_a_renamed_amount_column_is_found_twice(live, tmp_path):
     """The amount column arrived renamed: NULL in every row, won amount 0 in every month."""
-    new = _warehouse(tmp_path / "new.duckdb", won=(0.0, 0.0, 0.0), amounts=(None,) * 4)
+    new = _warehouse(tmp_path / "new.duckdb", won=(0.0,) * 4, amounts=(None,) * 4)
     keys = {f.key: f for f in guard.compare(new, live)}
     assert set(keys) == {
         "kpi_vanished:marts.kpi_sales_monthly.won_amount",
@@ -72,9 +72,15 @@ def test_a_renamed_amount_column_is_found_twice(live, tmp_path):
     assert (jump.before, jump.after) == (0.25, 1.0)
     assert "NULL in 100% of rows (was 25%)" in jump.message
     assert (
-        "won_amount had 2 non-zero values"
+        "won_amount had 3 non-zero values"
         in keys["kpi_vanished:marts.kpi_sales_monthly.won_amount"].message
     )
+
+
+def test_a_sparse_kpi_column_going_to_zero_is_not_a_vanished_kpi(tmp_path):
+    """A column with fewer than MIN_NONZERO_ROWS non-zero rows flickers (a monthly median)."""
+    live = _warehouse(tmp_path / "live.duckdb", won=(0.0, 0.0, 80.0, 0.0))
+    assert guard.compare(_warehouse(tmp_path / "new.duckdb", won=(0.0,) * 4), live) == []
 
 
 def test_a_row_count_falling_by_more_than_the_share_is_found(live, tmp_path):

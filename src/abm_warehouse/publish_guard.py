@@ -6,8 +6,9 @@ delivering. Before `make warehouse` or `abm-warehouse refresh` replaces the live
 compares the candidate with what is live and stops the publish on:
 
 * ``mart_emptied``       a table of the marts schema that had rows and has none;
-* ``kpi_vanished``       a numeric column of a ``kpi_`` mart that had a non-zero value and is now
-                         NULL or 0 in every row (a KPI family that went dark);
+* ``kpi_vanished``       a numeric column of a ``kpi_`` mart that had non-zero values (in at least
+                         ``MIN_NONZERO_ROWS`` rows: a sparse column flickers) and is now NULL or
+                         0 in every row (a KPI family that went dark);
 * ``row_count_drop``     a table (staging, intermediate, marts) whose row count fell by more than
                          ``max_row_drop`` (a share, default 0.5);
 * ``null_share_jump``    an amount column of a mart (money: amount, MRR, revenue, spend, cost,
@@ -34,6 +35,8 @@ import duckdb
 SCHEMAS = ("staging", "intermediate", "marts")
 MAX_ROW_DROP = 0.5
 MAX_NULL_JUMP = 0.25
+# A KPI column "vanishes" only if it had at least this many non-zero rows.
+MIN_NONZERO_ROWS = 3
 # Money columns of the marts whose NULL share is watched.
 AMOUNT_COLUMN = re.compile(
     r"(^|_)(amount|mrr|arr|revenue|spend|cost|budget|ltv|arpa|pipeline)(_|$)", re.IGNORECASE
@@ -144,7 +147,7 @@ def _table_findings(table, before, after, max_row_drop, max_null_jump) -> list[F
             )
         )
     for column, count in nonzero0.items():
-        if count > 0 and column in nonzero1 and nonzero1[column] == 0:
+        if count >= MIN_NONZERO_ROWS and column in nonzero1 and nonzero1[column] == 0:
             out.append(
                 Finding(
                     "kpi_vanished",
