@@ -27,7 +27,10 @@ export ABM_RAW_EXTRACTS_PATH
 # The warehouse's "today" for `make warehouse` (default: the as_of_date var of dbt_project.yml,
 # 2026-06-30 for the committed sample): make warehouse AS_OF_DATE=2026-05-31
 AS_OF_DATE ?=
-SEED_EXCLUDE := $(if $(ABM_RAW_EXTRACTS_PATH),--exclude tag:raw_sample,)
+# Or a loader's database (abm-warehouse load, dlt): ABM_RAW_DATABASE_PATH=warehouse/landing.duckdb
+ABM_RAW_DATABASE_PATH ?=
+export ABM_RAW_DATABASE_PATH
+SEED_EXCLUDE := $(if $(ABM_RAW_EXTRACTS_PATH)$(ABM_RAW_DATABASE_PATH),--exclude tag:raw_sample,)
 
 .PHONY: help venv warehouse test lint lint-python lint-sql pytest parse dbt-build-test docs lint-project clean sample kpi-reference kpi-coverage
 .PHONY: semantic-validate semantic-test
@@ -110,7 +113,9 @@ kpi-reference: parse
 # A fresh database every time: seeds, every model, every data and unit test. Then no warning:
 # a clean build of the committed sample has none (expected dirty rows have documented
 # thresholds), so check-warnings fails on any `warn` in its run_results.json and on any other
-# dbt warning in its JSON log (docs/data_quality.md, "Expected flags and orphans").
+# dbt warning in its JSON log (docs/data_quality.md, "Expected flags and orphans"). Then the
+# committed column lineage (raw contract columns -> kpi_ marts) must match the compiled SQL of
+# this build's manifest (a few seconds; `abm-warehouse lineage --write` regenerates it).
 TEST_LOG_PATH := $(dir $(TEST_WAREHOUSE))logs
 dbt-build-test: venv
 	@mkdir -p $(dir $(TEST_WAREHOUSE))
@@ -118,6 +123,7 @@ dbt-build-test: venv
 	ABM_WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(DBT) build $(DBT_FLAGS) $(STRICT_PARSE) \
 		--log-path $(TEST_LOG_PATH) --log-format-file json
 	$(BIN)/abm-warehouse check-warnings --log $(TEST_LOG_PATH)/dbt.log
+	$(BIN)/abm-warehouse lineage --check --manifest target/manifest.json
 
 # The MetricFlow semantic layer (models/semantic) on the test warehouse built above: configs
 # valid, `mf query` answers, and every metric equals its kpi_ mart column (pytests/test_semantic_layer.py).

@@ -42,19 +42,58 @@
     {{ return(inputs) }}
 {%- endmacro %}
 
-{#- The raw tables absent from the extracts folder, ['<source>.<table>', ...] with their expected
-    location; [] for the seeded sample (var raw_extracts_path empty) and before execution. -#}
+{#- The raw tables absent from the extracts folder or the loader's database,
+    ['<source>.<table>', ...]; [] for the seeded sample and before execution. -#}
 {% macro absent_raw_tables() -%}
     {%- set path = var('raw_extracts_path', '') | trim -%}
     {%- set absent = [] -%}
-    {%- if execute and path != '' -%}
+    {%- if execute and (path != '' or raw_database_mode()) -%}
         {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
-            {%- if find_raw_extract(path, node.name).kind == 'absent' -%}
+            {%- if path != '' -%}
+                {%- set missing = find_raw_extract(path, node.name).kind == 'absent' -%}
+            {%- else -%}
+                {%- set missing = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier) is none -%}
+            {%- endif -%}
+            {%- if missing -%}
                 {%- do absent.append(node.source_name ~ '.' ~ node.name) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(absent) }}
+{%- endmacro %}
+
+{#- Contract columns declared absent (var raw_absent_columns) that kpi_ marts need (column
+    meta.needed_by, the column-level lineage of src/abm_warehouse/column_lineage.json):
+    {kpi mart: ['<source>.<table>.<column>', ...]}. -#}
+{% macro absent_needed_columns_by_mart() -%}
+    {%- set declared = var('raw_absent_columns', {}) or {} -%}
+    {%- set out = {} -%}
+    {%- if execute and declared -%}
+        {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
+            {%- set listed = declared.get(node.name) or [] -%}
+            {%- set listed = ([listed] if listed is string else listed) | map('lower') | list -%}
+            {%- for column in node.columns.values() if column.name | lower in listed -%}
+                {%- for mart in (column.meta or {}).get('needed_by') or [] -%}
+                    {%- do out.setdefault(mart, []).append(node.source_name ~ '.' ~ node.name ~ '.' ~ column.name) -%}
+                {%- endfor -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{#- {kpi mart: '<absent table or declared-absent column>, ...'} of the kpi_ marts with any. -#}
+{% macro absent_inputs_by_kpi_mart() -%}
+    {%- set absent = absent_raw_tables() -%}
+    {%- set columns = absent_needed_columns_by_mart() -%}
+    {%- set out = {} -%}
+    {%- if absent or columns -%}
+        {%- for model, tables in kpi_raw_inputs().items() -%}
+            {%- set missing = (tables | select('in', absent) | list) + (columns.get(model) or []) -%}
+            {%- if missing -%}{%- do out.update({model: missing | sort | join(', ')}) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(out) }}
 {%- endmacro %}
 
 {#- on-run-start: list the absent raw tables and the KPI families (kpi_ marts) that read them,
@@ -63,7 +102,7 @@
     {%- if execute -%}
         {%- set absent = absent_raw_tables() -%}
         {%- if absent -%}
-            {%- set path = var('raw_extracts_path', '') | trim -%}
+            {%- set path = var('raw_extracts_path', '') | trim or 'the raw database' -%}
             {%- if raw_absent_tables_mode() == 'error' -%}
                 {{ exceptions.raise_compiler_error(
                     "raw extracts missing from " ~ path ~ ": " ~ absent | join(', ')
@@ -83,6 +122,14 @@
             {%- endfor -%}
             {{ log("KPI families with no input at all (empty): " ~ (empty | join(', ') if empty else 'none'), info=true) }}
             {{ log("KPI families reading an absent table (not available where nothing was counted, else partial; see marts.kpi_monthly.availability): " ~ (partial | join('; ') if partial else 'none'), info=true) }}
+        {%- endif -%}
+        {%- set columns = absent_needed_columns_by_mart() -%}
+        {%- if columns -%}
+            {%- set listed = [] -%}
+            {%- for model, missing in columns.items() -%}
+                {%- do listed.append(model ~ ' (no ' ~ missing | join(', ') ~ ')') -%}
+            {%- endfor -%}
+            {{ log("KPI families reading a column declared absent (var raw_absent_columns): " ~ listed | join('; '), info=true) }}
         {%- endif -%}
     {%- endif -%}
     select 1

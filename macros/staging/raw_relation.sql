@@ -8,7 +8,8 @@
     optional columns); files or folders whose name starts with '.' or '_' (a loader's
     in-progress files) are left out. Landed files never change: new data comes in new files
     (docs/operations.md, "Delta landing").
-    A table with neither is absent (a company without that system): with the var
+    A table with neither (or, reading a loader's database, a table its schema lacks) is
+    absent (a company without that system): with the var
     raw_absent_tables = 'empty' (the default) it reads as an empty table with the contract's
     columns, and the build starts by listing the absent tables and the KPI families that read
     them (macros/staging/raw_lineage.sql); with 'error' the build stops, naming every absent
@@ -17,6 +18,12 @@
     {%- set path = var('raw_extracts_path', '') | trim -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- if path == '' -%}
+        {%- if execute and raw_database_mode() and load_relation(relation) is none -%}
+            {%- if raw_absent_tables_mode() == 'error' -%}
+                {{ exceptions.raise_compiler_error("raw table " ~ relation ~ " not found (var raw_absent_tables is 'error'; set it to 'empty' to build without this table)") }}
+            {%- endif -%}
+            {{ return(absent_raw_relation(table_name)) }}
+        {%- endif -%}
         {{ return(relation) }}
     {%- else -%}
         {{ return(adapter.dispatch('raw_file_relation', 'abm_warehouse')(path, table_name, exclude_files)) }}
@@ -43,6 +50,12 @@
         {{ exceptions.raise_compiler_error("raw extract for table '" ~ table_name ~ "' not found: expected " ~ extract.location ~ " (var raw_absent_tables is 'error'; set it to 'empty' to build without this table)") }}
     {%- endif -%}
     {{ return(extract) }}
+{%- endmacro %}
+
+{#- Whether the sources read a loader's database (ABM_RAW_DATABASE_PATH attached as `landing`,
+    or var raw_database): there a table may be absent, as in an extracts folder. -#}
+{% macro raw_database_mode() -%}
+    {{ return((var('raw_database', '') or env_var('ABM_RAW_DATABASE_PATH', '')) | trim != '') }}
 {%- endmacro %}
 
 {#- var raw_absent_tables: 'empty' (an absent table reads as empty) or 'error'. -#}

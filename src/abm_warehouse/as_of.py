@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from abm_warehouse import inputs
@@ -125,6 +125,7 @@ def resolve(
     project_default: str | None = None,
     now: dt.datetime | None = None,
     cache_file: Path | None = None,
+    newest_loaded: Callable[[], dt.datetime | None] | None = None,
 ) -> tuple[str, str]:
     """(the as-of date as ISO text, how it was decided) for a policy."""
     now = now or dt.datetime.now(dt.UTC)
@@ -139,7 +140,8 @@ def resolve(
             return project_default, "the project's as_of_date var (no live warehouse)"
         raise NoLoadedData("--as-of live: no live warehouse and no as_of_date var")
     if policy == "loaded":
-        newest = newest_loaded_at(locations or {}, cache_file)
+        # a loader's database (newest_loaded), else the files
+        newest = newest_loaded() if newest_loaded else newest_loaded_at(locations or {}, cache_file)
         if newest is None:
             raise NoLoadedData(
                 "--as-of loaded: no raw table has a _loaded_at value; pass a date instead"

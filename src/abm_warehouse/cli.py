@@ -20,6 +20,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "abm_warehouse.contract_render",
         "render / check the sources and seed YAML from the raw contract",
     ),
+    "load": (
+        "abm_warehouse.load",
+        "land an extracts folder in a DuckDB database with dlt (full files or daily deltas)",
+    ),
+    "lineage": (
+        "abm_warehouse.column_lineage",
+        "write / check the column lineage from raw contract columns to the kpi_ marts",
+    ),
     "summary": ("abm_warehouse.summary", "print a short KPI summary of a built warehouse"),
     "lint-project": (
         "abm_warehouse.project_lint",

@@ -3,7 +3,8 @@
 From ``abm_warehouse.contract`` this writes, per raw table:
 
 * ``models/staging/<system>/_<system>__sources.yml`` — the source, its columns with
-  ``meta.contract_type`` / ``meta.required`` / ``meta.accepted_values``, freshness;
+  ``meta.contract_type`` / ``meta.required`` / ``meta.accepted_values`` and ``meta.needed_by``
+  (the ``kpi_`` marts that depend on the column, from ``column_lineage.json``), freshness;
 * ``models/staging/<system>/base/base_<system>__<entities>.sql|yml`` — every raw row, with its
   outcome (staged / quarantined / superseded) and reason;
 * ``models/staging/<system>/stg_<system>__<entities>.sql|yml`` — the clean rows, typed and
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from abm_warehouse import column_lineage
 from abm_warehouse.contract import (
     APPEND_ONLY_TABLES,
     DEFECT_CLASSES,
@@ -119,11 +121,27 @@ def _flags(t: Table) -> list[tuple[str, str]]:
 
 
 # ----------------------------------------------------------------------------- YAML
+class _FlowList(list):
+    """A list dumped in flow style ([a, b, ...]), wrapped at the width: long, rarely read."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _FlowList, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, True)
+)
+
+
 def _dump(data: dict) -> str:
-    return HEADER + yaml.safe_dump(data, sort_keys=False, width=100, allow_unicode=True)
+    return HEADER + yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True)
 
 
 def render_sources(system: str) -> str:
+    # the kpi_ marts each column feeds (src/abm_warehouse/column_lineage.json): a column with
+    # any is needed, and its absence from a file stops the build (raw_needed_columns.sql)
+    lineage = column_lineage.load()
     tables = []
     for t in (t for t in TABLES if t.system == system):
         columns = []
@@ -131,6 +149,9 @@ def render_sources(system: str) -> str:
             meta = {"contract_type": c.type, "required": c.required}
             if c.accepted_values:
                 meta["accepted_values"] = list(c.accepted_values)
+            needed_by = column_lineage.needed_by(f"{system}.{t.name}.{c.name}", lineage)
+            if needed_by:
+                meta["needed_by"] = _FlowList(needed_by)
             columns.append(
                 {
                     "name": c.name,
@@ -170,8 +191,18 @@ def render_sources(system: str) -> str:
                     "description": f"Raw extracts of the {system.replace('_', ' ')} system, as delivered "
                     "(every column text): the seeded sample, or with var raw_extracts_path one file "
                     "per table or a folder of delta files per table (docs/operations.md, Delta "
-                    "landing). See shared raw contract.",
-                    "schema": "{{ var('raw_schema') }}",
+                    "landing), or with var raw_database a schema a loader writes (abm-warehouse "
+                    "load). See shared raw contract.",
+                    # a loader's database: var raw_database, or `landing` (profiles.yml attaches
+                    # ABM_RAW_DATABASE_PATH); else none, the warehouse itself (the seeds). The
+                    # schema: var raw_schemas per system, else ABM_RAW_SCHEMA (default abm_raw)
+                    # in a loader's database, else var raw_schema. (Vars of dbt_project.yml are
+                    # not rendered here, so the environment is read here.)
+                    "database": "{{ var('raw_database', '') or ('landing' if "
+                    "env_var('ABM_RAW_DATABASE_PATH', '') else none) }}",
+                    "schema": "{{ var('raw_schemas', {}).get('" + system + "') or "
+                    "(env_var('ABM_RAW_SCHEMA', 'abm_raw') if env_var('ABM_RAW_DATABASE_PATH', '') "
+                    "else var('raw_schema')) }}",
                     "tables": tables,
                 }
             ],

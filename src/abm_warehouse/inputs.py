@@ -84,7 +84,9 @@ class Inputs:
     """
 
     code: str
-    mode: str  # "extracts" (ABM_RAW_EXTRACTS_PATH) or "seeds" (the committed sample)
+    # "extracts" (ABM_RAW_EXTRACTS_PATH), "database" (a loader's, ABM_RAW_DATABASE_PATH) or
+    # "seeds" (the committed sample)
+    mode: str
     raw: Mapping[str, str] = field(default_factory=dict)
     as_of: str | None = None  # the as-of date the build used (ISO)
 
@@ -317,6 +319,16 @@ def current_inputs(
 ) -> Inputs:
     env = dict(os.environ if env is None else env)
     extracts = (env.get("ABM_RAW_EXTRACTS_PATH") or "").strip() or None
+    from abm_warehouse import load  # a loader's database (ABM_RAW_DATABASE_PATH)
+
+    database = None if extracts else load.database_from_env(env)
+    if database is not None:
+        return Inputs(
+            code_digest(project_dir, vars_text, env),
+            "database",
+            load.database_digests(*database),
+            as_of,
+        )
     return Inputs(
         code_digest(project_dir, vars_text, env),
         "extracts" if extracts else "seeds",

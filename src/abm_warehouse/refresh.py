@@ -52,7 +52,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from abm_warehouse import as_of, inputs, publish_guard
+from abm_warehouse import as_of, inputs, load, publish_guard
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -417,7 +417,8 @@ class Options:
         elif planned and not self.select:
             # a planned build: the code is what the last full build tested
             cmd += ["--exclude-resource-type", "unit_test"]
-        if os.environ.get("ABM_RAW_EXTRACTS_PATH"):  # own extracts: do not seed the sample
+        # own extracts or a loader's database: do not seed the sample
+        if os.environ.get("ABM_RAW_EXTRACTS_PATH") or os.environ.get("ABM_RAW_DATABASE_PATH"):
             cmd += ["--exclude", "tag:raw_sample"]
         if self.full_refresh or full_refresh:
             cmd.append("--full-refresh")
@@ -501,9 +502,11 @@ def _live_as_of(live: Path, previous: inputs.Inputs | None = None) -> str | None
 def resolve_as_of(opts: Options, paths: Paths, live_as_of: str | None) -> tuple[str, str]:
     """(the as-of date of this run, how it was decided); `live_as_of`: the live file's."""
     extracts = (os.environ.get("ABM_RAW_EXTRACTS_PATH") or "").strip() or None
+    database = None if extracts else load.database_from_env()
     return as_of.resolve(
         opts.as_of_policy(),
-        locations=inputs.raw_locations(opts.project_dir, extracts),
+        locations=inputs.raw_locations(opts.project_dir, extracts) if database is None else {},
+        newest_loaded=(lambda: load.database_newest_loaded_at(*database)) if database else None,
         live=live_as_of,
         project_default=opts.project_as_of_date(),
         cache_file=paths.state / "loaded_at_cache.json",

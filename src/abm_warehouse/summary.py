@@ -148,17 +148,21 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str):
 
 
 def _absent_inputs(con: duckdb.DuckDBPyConnection, present: set[str]) -> dict[str, list[str]]:
-    """Mart -> the raw tables it reads that were absent from the extracts (marts.dim_mart_inputs:
-    the build's lineage); empty for the committed sample or a warehouse without that table."""
+    """Mart -> the raw tables it reads that were absent from the extracts, and the columns it
+    needs declared absent (marts.dim_mart_inputs: the build's lineage); empty for the committed
+    sample or a warehouse without that table."""
     if "marts.dim_mart_inputs" not in present:
         return {}
+    columns = {c for (c,) in con.execute("describe marts.dim_mart_inputs").fetchall()}
+    declared = "absent_columns" if "absent_columns" in columns else "''"
     out: dict[str, list[str]] = {}
     rows = con.execute(
-        "select mart_name, raw_table from marts.dim_mart_inputs where is_absent "
-        "order by mart_name, raw_table"
+        f"select mart_name, raw_table, is_absent, {declared} from marts.dim_mart_inputs "
+        f"where is_absent or {declared} <> '' order by mart_name, raw_table"
     ).fetchall()
-    for mart, table in rows:
-        out.setdefault(f"marts.{mart}", []).append(table)
+    for mart, table, is_absent, absent_columns in rows:
+        inputs = [table] if is_absent else [c.strip() for c in absent_columns.split(",")]
+        out.setdefault(f"marts.{mart}", []).extend(inputs)
     return out
 
 
@@ -195,7 +199,7 @@ def _absent_note(con: duckdb.DuckDBPyConnection, relations) -> list[str]:
         return []
     return [
         "",
-        "Absent raw extracts (read as empty tables): " + ", ".join(absent),
+        "Absent raw extracts (tables read as empty, columns declared absent): " + ", ".join(absent),
         "  A headline reading one of them is n/a when it counted nothing, '(partial)' when it"
         " counted the tables present; marts.kpi_monthly.availability marks every ratio KPI.",
     ]

@@ -4,6 +4,7 @@
     project's graph (macros/staging/raw_lineage.sql) and the extracts folder, not from data. -#}
 {%- set memo = {} -%}
 {%- set absent = absent_raw_tables() -%}
+{%- set absent_columns = absent_needed_columns_by_mart() -%}
 {%- set rows = [] -%}
 {%- if execute -%}
     {%- set all_tables = [] -%}
@@ -19,7 +20,11 @@
         | selectattr('config.enabled') | selectattr('config.schema', 'equalto', 'marts') | list -%}
     {%- for node in marts | sort(attribute='name') if node.name != this.identifier -%}
         {%- for table in upstream_raw_tables(node.unique_id, memo) -%}
-            {%- do rows.append((node.name, table, table in absent)) -%}
+            {%- set columns = [] -%}
+            {%- for column in absent_columns.get(node.name) or [] if column.startswith(table ~ '.') -%}
+                {%- do columns.append(column) -%}
+            {%- endfor -%}
+            {%- do rows.append((node.name, table, table in absent, columns | join(', '))) -%}
         {%- endfor -%}
     {%- endfor -%}
 {%- endif %}
@@ -30,20 +35,25 @@ with inputs as (
         select
             cast(lineage.mart_name as {{ dbt.type_string() }}) as mart_name,
             cast(lineage.raw_table as {{ dbt.type_string() }}) as raw_table,
-            cast(lineage.is_absent as boolean) as is_absent
+            cast(lineage.is_absent as boolean) as is_absent,
+            cast(lineage.absent_columns as {{ dbt.type_string() }}) as absent_columns
         from (
             values
-            {%- for mart, table, absent_now in rows %}
+            {%- for mart, table, absent_now, columns in rows %}
                 (
-                    '{{ mart }}', '{{ table }}', {{ 'true' if absent_now else 'false' }}
+                    '{{ mart }}',
+                    '{{ table }}',
+                    {{ 'true' if absent_now else 'false' }},
+                    '{{ columns }}'
                 ){{ ',' if not loop.last }}
             {%- endfor %}
-        ) as lineage (mart_name, raw_table, is_absent)
+        ) as lineage (mart_name, raw_table, is_absent, absent_columns)
     {%- else %}
         select
             cast(null as {{ dbt.type_string() }}) as mart_name,
             cast(null as {{ dbt.type_string() }}) as raw_table,
-            false as is_absent
+            false as is_absent,
+            cast(null as {{ dbt.type_string() }}) as absent_columns
         where 1 = 0
     {%- endif %}
 

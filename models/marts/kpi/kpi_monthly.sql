@@ -47,17 +47,11 @@
     'kpi_sales_quarterly': 'itself a quarter / year roll-up of kpi_sales_monthly',
 } %}
 
-{#- Raw tables absent from the extracts folder (var raw_absent_tables = 'empty'), and for each
-    source mart the absent ones among the raw tables it reads (its lineage in the project's
-    graph: macros/staging/raw_lineage.sql). -#}
-{%- set absent = absent_raw_tables() -%}
-{%- set absent_by_model = {} -%}
-{%- if absent -%}
-    {%- for model, tables in kpi_raw_inputs().items() -%}
-        {%- set missing = tables | select('in', absent) | list -%}
-        {%- if missing -%}{%- do absent_by_model.update({model: missing | join(', ')}) -%}{%- endif -%}
-    {%- endfor -%}
-{%- endif %}
+{#- For each source mart, the raw tables it reads (its lineage in the project's graph) that
+    are absent from the extracts (var raw_absent_tables = 'empty'), and the contract columns it
+    needs (column lineage) that var raw_absent_columns declares absent:
+    macros/staging/raw_lineage.sql. -#}
+{%- set absent_by_model = absent_inputs_by_kpi_mart() %}
 
 with kpis as (
 
@@ -65,30 +59,37 @@ with kpis as (
 
 ),
 
-{% if absent_by_model -%}
 inputs as (
 
     select
         *,
-        case source_model
-            {%- for model, missing in absent_by_model.items() %}
-            when '{{ model }}' then '{{ missing }}'
-            {%- endfor %}
-            else ''
-        end as absent_inputs
+        {%- if absent_by_model %}
+            case source_model
+                {%- for model, missing in absent_by_model.items() %}
+                    when '{{ model }}' then '{{ missing }}'
+                {%- endfor %}
+                else ''
+            end
+        {%- else %}
+            ''
+        {%- endif %} as absent_inputs
     from kpis
 
 ),
 
-{#- A KPI reading an absent table that counted nothing in any period (every numerator and
-    denominator 0 or NULL) is not available: its zeros are the absence, not a measurement. -#}
 counted as (
 
+    -- A KPI reading an absent input that counted nothing in any period (every numerator and
+    -- denominator 0 or NULL) is not available: its zeros are the absence, not a measurement.
     select
         *,
-        max(
-            case when coalesce(numerator, 0) <> 0 or coalesce(denominator, 0) <> 0 then 1 else 0 end
-        ) over (partition by source_model, kpi_name) as counted_any
+        {%- if absent_by_model %}
+            max(
+                case when coalesce(numerator, 0) <> 0 or coalesce(denominator, 0) <> 0 then 1 else 0 end
+            ) over (partition by source_model, kpi_name)
+        {%- else %}
+            1
+        {%- endif %} as counted_any
     from inputs
 
 ),
@@ -117,16 +118,5 @@ final as (
     from counted
 
 )
-{%- else -%}
-final as (
-
-    select
-        *,
-        'available' as availability,
-        '' as absent_inputs
-    from kpis
-
-)
-{%- endif %}
 
 select * from final
