@@ -3,14 +3,28 @@
     rendered from the raw contract.
 
     outcome / reason, first that applies:
+      the row repeats the header line         -> quarantined / repeated_header (every
+                                                 column holds its own name or nothing)
       a required key column blank             -> quarantined / missing_id
+      the latest versions of the key tie      -> quarantined / conflicting_duplicate (each
+      (same _loaded_at and last_modified_date)   distinct version once; its exact copies and
+      but differ in a value                      the older versions are superseded)
       an older version of the same key        -> superseded (latest _loaded_at, then
                                                  last_modified_date, wins)
       another required column blank           -> quarantined / missing_required_value
-      a required date / timestamp unparseable -> quarantined / invalid_timestamp
+      a date / timestamp (or _loaded_at) that -> quarantined / invalid_timestamp
+      is present but does not parse (ISO-8601 only: no 31/12/2025, no Excel serial 45678)
       a money column negative or non-numeric  -> quarantined / invalid_amount
+      an integer, decimal or boolean column   -> quarantined / invalid_value
+      present but unparseable (1234,50; 1.200,00)
       is_deleted = true                       -> quarantined / soft_deleted
       otherwise                               -> staged
+    Exact copies of a row (same values, same load) count once: the first is the version, the
+    others are superseded.
+
+    Own extracts (var raw_extracts_path) are checked before they are read: a 0-byte CSV file
+    stops the build naming the file (it has no header line); an extract without a data row
+    (a header line only) is staged empty, with a warning naming it.
 
     Incremental (the append-only event tables, contract.APPEND_ONLY_TABLES): a run restages
     only the keys with newly arrived raw rows, with every version of those keys, so they are
@@ -42,6 +56,7 @@
     {%- set key = node.meta.key -%}
     {%- set names = columns | map(attribute='name') | list -%}
     {%- set location = raw_location(source_name, table_name) -%}
+    {%- do check_raw_files(table_name, read_files) -%}
     {#- the user's names mapped onto the contract's, unknown columns listed (raw_columns.sql) -#}
     {%- set mapping = raw_column_mapping(table_name) -%}
     {%- if mapping and execute -%}
@@ -55,16 +70,40 @@
     {%- for c in columns if c.meta.required and c.name | lower not in present -%}
         {{ exceptions.raise_compiler_error("raw extract " ~ location ~ " is missing the required column '" ~ c.name ~ "'") }}
     {%- endfor -%}
+    {%- if execute and not from_new_files -%}
+        {%- do warn_empty_raw_extract(table_name, location, relation) -%}
+    {%- endif -%}
     {%- set required_keys = [] -%}
     {%- set required_other = [] -%}
-    {%- set required_times = [] -%}
+    {%- set times = [] -%}
     {%- set money = [] -%}
+    {%- set parsed = [] -%}
+    {%- set header_checks = [] -%}
     {%- for c in columns -%}
         {%- if c.meta.required and c.name in key -%}{%- do required_keys.append(c.name) -%}
         {%- elif c.meta.required -%}{%- do required_other.append(c.name) -%}{%- endif -%}
-        {%- if c.meta.required and c.meta.contract_type in ('date', 'timestamp') -%}{%- do required_times.append(c) -%}{%- endif -%}
+        {%- if c.name | lower in present -%}
+            {%- if c.meta.contract_type == 'date' -%}{%- do times.append((c.name, stage_date(c.name))) -%}
+            {%- elif c.meta.contract_type == 'timestamp' -%}{%- do times.append((c.name, stage_timestamp(c.name))) -%}
+            {%- elif c.meta.contract_type == 'integer' -%}{%- do parsed.append((c.name, stage_integer(c.name))) -%}
+            {%- elif c.meta.contract_type == 'decimal' -%}{%- do parsed.append((c.name, stage_decimal(c.name))) -%}
+            {%- elif c.meta.contract_type == 'boolean' -%}{%- do parsed.append((c.name, stage_boolean(c.name))) -%}
+            {%- endif -%}
+            {#- a repeated header line: each column holds its own name as the file has it -#}
+            {%- set header = (mapping.get(c.name | lower) or c.name) | lower | replace("'", "''") -%}
+            {%- if c.meta.required and c.name in key -%}
+                {%- do header_checks.append("coalesce(lower(" ~ stage_text(c.name) ~ ") = '" ~ header ~ "', false)") -%}
+            {%- else -%}
+                {%- do header_checks.append("coalesce(lower(" ~ stage_text(c.name) ~ ") = '" ~ header ~ "', " ~ stage_text(c.name) ~ " is null)") -%}
+            {%- endif -%}
+        {%- endif -%}
         {%- if c.meta.contract_type == 'money' -%}{%- do money.append(c.name) -%}{%- endif -%}
-    {%- endfor %}
+    {%- endfor -%}
+    {%- if '_loaded_at' not in names and '_loaded_at' in present -%}
+        {%- do times.append(('_loaded_at', stage_timestamp('_loaded_at'))) -%}
+        {%- do header_checks.append("coalesce(lower(" ~ stage_text('_loaded_at') ~ ") = '_loaded_at', " ~ stage_text('_loaded_at') ~ " is null)") -%}
+    {%- endif -%}
+    {%- set version_order = ['_version_loaded_at'] + (['_version_modified_at'] if 'last_modified_date' in names else []) %}
 
 with raw_all as (
 
@@ -191,25 +230,41 @@ checked as (
 
     select
         *,
+        -- issues of the row itself, before versions are ranked
         case
+            {%- if header_checks %}
+            when {{ header_checks | join(' and ') }}
+                then 'repeated_header'
+            {%- endif %}
             {%- if required_keys %}
             when {% for k in required_keys %}{{ stage_text(k) }} is null{% if not loop.last %} or {% endif %}{% endfor %}
                 then 'missing_id'
             {%- endif %}
+        end as _row_issue,
+        -- issues of the record's latest version
+        case
             {%- if required_other %}
             when {% for k in required_other %}{{ stage_text(k) }} is null{% if not loop.last %} or {% endif %}{% endfor %}
                 then 'missing_required_value'
             {%- endif %}
-            {%- if required_times %}
-            when {% for c in required_times %}{% if c.meta.contract_type == 'date' %}{{ stage_date(c.name) }}{% else %}{{ stage_timestamp(c.name) }}{% endif %} is null{% if not loop.last %} or {% endif %}{% endfor %}
+            {%- if times %}
+            when {% for name, typed in times %}({{ stage_text(name) }} is not null and {{ typed }} is null){% if not loop.last %} or {% endif %}{% endfor %}
                 then 'invalid_timestamp'
             {%- endif %}
             {%- if money %}
             when {% for m in money %}{{ is_invalid_money(m) }}{% if not loop.last %} or {% endif %}{% endfor %}
                 then 'invalid_amount'
             {%- endif %}
+            {%- if parsed %}
+            when {% for name, typed in parsed %}({{ stage_text(name) }} is not null and {{ typed }} is null){% if not loop.last %} or {% endif %}{% endfor %}
+                then 'invalid_value'
+            {%- endif %}
         end as _record_issue,
-        {% if 'is_deleted' in names %}coalesce({{ stage_boolean('is_deleted') }}, false){% else %}false{% endif %} as _is_deleted
+        {% if 'is_deleted' in names %}coalesce({{ stage_boolean('is_deleted') }}, false){% else %}false{% endif %} as _is_deleted,
+        {{ stage_timestamp('_loaded_at') }} as _version_loaded_at
+        {%- if 'last_modified_date' in names %},
+        {{ stage_timestamp('last_modified_date') }} as _version_modified_at
+        {%- endif %}
     from hashed
 
 ),
@@ -217,19 +272,21 @@ checked as (
 {#- Versions of a key: newest load first, then newest last_modified_date, then row hash. Exact
     copies of a raw row (same hash) tie: row_number() - rank() numbers them 1, 2, ... (their
     ordinal, which makes _raw_row_key unique), and the first copy of the newest version is
-    rank 1. One window, one sort of the rows. -#}
+    rank 1. Distinct versions that tie on load and modification time conflict
+    (_is_conflicting: no version is the latest). One window, one sort of the rows. -#}
 ranked as (
 
     select
         *,
         row_number() over versions as _version_rank,
-        row_number() over versions - rank() over versions + 1 as _copy_ordinal
+        row_number() over versions - rank() over versions + 1 as _copy_ordinal,
+        {{ adapter.dispatch('version_conflict', 'abm_warehouse')(key, version_order) }} as _is_conflicting
     from checked
     window versions as (
         partition by {% for k in key %}{{ stage_text(k) }}{% if not loop.last %}, {% endif %}{% endfor %}
         order by
-            {{ stage_timestamp('_loaded_at') }} desc nulls last,
-            {% if 'last_modified_date' in names %}{{ stage_timestamp('last_modified_date') }} desc nulls last,{% endif %}
+            {% for c in version_order %}{{ c }} desc nulls last,
+            {% endfor -%}
             _row_hash
     )
 
@@ -247,13 +304,15 @@ final as (
         _source_file,
         {{ dbt.hash(dbt.concat(['_row_hash', "'#'", dbt.safe_cast('_copy_ordinal', dbt.type_string())])) }} as _raw_row_key,
         case
-            when coalesce(_record_issue, '') = 'missing_id' then 'quarantined'
+            when _row_issue is not null then 'quarantined'
+            when _is_conflicting and _copy_ordinal = 1 then 'quarantined'
             when _version_rank > 1 then 'superseded'
             when _record_issue is not null or _is_deleted then 'quarantined'
             else 'staged'
         end as _row_outcome,
         case
-            when coalesce(_record_issue, '') = 'missing_id' then 'missing_id'
+            when _row_issue is not null then _row_issue
+            when _is_conflicting and _copy_ordinal = 1 then 'conflicting_duplicate'
             when _version_rank > 1 then null
             when _record_issue is not null then _record_issue
             when _is_deleted then 'soft_deleted'
@@ -280,4 +339,73 @@ select * from final
         {%- if not loop.last %}{%- do parts.append("'\u241f'") -%}{% endif -%}
     {%- endfor -%}
     {{ return(parts) }}
+{%- endmacro %}
+
+
+{#- Whether a row is one of the distinct versions of its key that tie as the latest (same load
+    and modification times, different values): true on the first of them (and on their copies);
+    the window `versions` orders a key's rows newest first, then by row hash. DuckDB: in the
+    same window (one sort), a row after the first is tied when its times equal the first row's
+    and it is not a copy of it (rank > 1); the first row is tied when the next group of peers
+    (its copies are its own group) has its times. -#}
+{% macro duckdb__version_conflict(key, order) -%}
+    (
+        (
+            rank() over versions > 1
+            {%- for c in order %}
+            and first_value({{ c }}) over versions is not distinct from {{ c }}
+            {%- endfor %}
+        )
+        or (
+            row_number() over versions = 1
+            and last_value(_row_hash) over (versions groups between 1 following and 1 following) is not null
+            {%- for c in order %}
+            and last_value({{ c }}) over (versions groups between 1 following and 1 following) is not distinct from {{ c }}
+            {%- endfor %}
+        )
+    )
+{%- endmacro %}
+
+{#- Other engines (no GROUPS frames): the rows tied with the first hold more than one row hash. -#}
+{% macro default__version_conflict(key, order) -%}
+    (
+        {%- for c in order %}
+        (first_value({{ c }}) over versions = {{ c }} or (first_value({{ c }}) over versions is null and {{ c }} is null))
+        and
+        {%- endfor %}
+        {%- set ties = [] -%}
+        {%- for k in key %}{% do ties.append(stage_text(k)) %}{% endfor -%}
+        {%- set ties = 'partition by ' ~ (ties + order) | join(', ') %}
+        min(_row_hash) over ({{ ties }}) <> max(_row_hash) over ({{ ties }})
+    )
+{%- endmacro %}
+
+
+{#- Own extracts only: a 0-byte CSV file (no header line; DuckDB would read it as one column
+    `column0`) stops the build naming the file. `read_files`: the files an incremental run
+    already read, not read again. -#}
+{% macro check_raw_files(table_name, read_files) -%}
+    {%- set path = var('raw_extracts_path', '') | trim -%}
+    {%- if execute and path != '' and target.type == 'duckdb' -%}
+        {%- set extract = raw_extract(path, table_name) -%}
+        {%- set csv = extract.csv | reject('in', read_files or []) | list -%}
+        {%- if csv -%}
+            {%- set empty = run_query("select filename from read_blob(" ~ _raw_file_list(csv) ~ ") where size = 0 order by filename").columns[0].values() | list -%}
+            {%- if empty -%}
+                {{ exceptions.raise_compiler_error("raw extract " ~ empty | join(', ') ~ " is empty (0 bytes): line 1 should be the header line with the raw contract's columns of table '" ~ table_name ~ "'; write at least the header, or remove the file") }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Own extracts only: an extract without a single data row (a header line only) stages as an
+    empty table, like an absent one; a warning names it, since a table that had rows probably
+    should still have them. -#}
+{% macro warn_empty_raw_extract(table_name, location, relation) -%}
+    {%- set path = var('raw_extracts_path', '') | trim -%}
+    {%- if execute and path != '' and raw_extract(path, table_name).kind != 'absent' -%}
+        {%- if run_query("select 1 from " ~ relation ~ " limit 1") | length == 0 -%}
+            {%- do exceptions.warn("raw extract " ~ location ~ " has no data rows (a header line only): table '" ~ table_name ~ "' is staged empty") -%}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}

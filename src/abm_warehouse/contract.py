@@ -25,12 +25,15 @@ Column types (``contract_type``):
 ``id``        text identifier; a NULL / blank value in the key column sends the row to quarantine
 ``string``    free text, trimmed
 ``email``     an e-mail address: lower-cased and trimmed in staging, NULL when malformed
-``integer``   whole number, ``try_cast``
-``decimal``   number, ``try_cast``
+``integer``   whole number, ``try_cast``; a value that does not parse sends the row to quarantine
+``decimal``   number (``.`` decimal point), ``try_cast``; a value that does not parse (``1234,50``)
+              sends the row to quarantine
 ``money``     non-negative amount; negative or non-numeric sends the row to quarantine
-``boolean``   ``true``/``false``
-``date``      ISO date
-``timestamp`` ISO-8601 timestamp, UTC unless an offset is given; converted to UTC
+``boolean``   ``true``/``false``; a value that does not parse sends the row to quarantine
+``date``      ISO date; a value that does not parse (``31/12/2025``, an Excel serial ``45678``)
+              sends the row to quarantine
+``timestamp`` ISO-8601 timestamp, UTC unless an offset is given; converted to UTC; a value that
+              does not parse sends the row to quarantine
 ``currency``  ISO 4217 code; an unknown code is flagged (``has_unknown_currency``), not quarantined
 ``enum``      one of ``accepted_values``; an unknown value is flagged (``has_unknown_enum``)
 """
@@ -55,10 +58,15 @@ CONTRACT_TYPES = (
 
 # Machine-readable quarantine reasons. A row gets the first reason that applies, in this order.
 QUARANTINE_REASONS = (
+    "repeated_header",  # the row repeats the header line (every column holds its own name)
     "missing_id",  # NULL / blank value in a key column
+    # the latest versions of a record tie (same _loaded_at and last_modified_date) but differ:
+    # each distinct one is quarantined, none is picked
+    "conflicting_duplicate",
     "missing_required_value",  # NULL / blank value in another required column
-    "invalid_timestamp",  # a required date / timestamp column does not parse
+    "invalid_timestamp",  # a date / timestamp column (or _loaded_at) has an unparseable value
     "invalid_amount",  # a money column is negative or not a number
+    "invalid_value",  # an integer, decimal or boolean column has an unparseable value
     "soft_deleted",  # is_deleted = true on the winning (latest) version of the record
 )
 
