@@ -70,6 +70,7 @@
     {%- for c in columns if c.meta.required and c.name | lower not in present -%}
         {{ exceptions.raise_compiler_error("raw extract " ~ location ~ " is missing the required column '" ~ c.name ~ "'") }}
     {%- endfor -%}
+    {{- raise_on_absent_needed_columns(table_name, location, columns, landed) -}}
     {%- if execute and not from_new_files -%}
         {%- do warn_empty_raw_extract(table_name, location, relation) -%}
     {%- endif -%}
