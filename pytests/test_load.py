@@ -130,3 +130,44 @@ def test_cli(folder, tmp_path):
         [*cmd, "--database", str(database)], capture_output=True, text=True, env=env, timeout=300
     )
     assert "nothing new" in again.stdout
+
+
+def test_crm_merge_keeps_the_latest_version_per_key_and_unkeyed_rows(tmp_path):
+    """--crm-merge: a CRM table lands one row per key, the latest `_loaded_at` winning within a
+    load and a later load replacing the row; a row with a blank key is kept (staging quarantines
+    it), exact copies of it once; event tables still append."""
+    extracts = tmp_path / "extracts"
+    day1 = extracts / "opportunity" / "load_date=2026-01-03"
+    day1.mkdir(parents=True)
+    header = "id,name,amount,_loaded_at\n"
+    (day1 / "part-0.csv").write_text(
+        header
+        + "O1,Deal,100,2026-01-02T00:00:00Z\n"
+        + "O1,Deal,150,2026-01-03T00:00:00Z\n"  # a newer version in the same file
+        + "O2,Other,70,2026-01-03T00:00:00Z\n"
+        + ",Orphan,5,2026-01-03T00:00:00Z\n"  # blank key: kept
+        + ",Orphan,5,2026-01-03T00:00:00Z\n"  # its exact copy: once
+    )
+    _events(extracts, "2026-01-03", 3, 0)
+    database = tmp_path / "landing.duckdb"
+    todo = load.load(extracts, database, crm_merge=True)
+    assert todo["opportunity"]["disposition"] == "merge"
+    assert todo["web_event"]["disposition"] == "append"
+
+    def rows():
+        con = duckdb.connect(str(database), read_only=True)
+        try:
+            return con.execute(
+                "select id, amount from abm_raw.opportunity order by id nulls last, amount"
+            ).fetchall()
+        finally:
+            con.close()
+
+    assert rows() == [("O1", "150"), ("O2", "70"), (None, "5")]
+    day2 = extracts / "opportunity" / "load_date=2026-01-04"
+    day2.mkdir()
+    (day2 / "part-0.csv").write_text(header + "O2,Other,90,2026-01-04T00:00:00Z\n")
+    assert load.load(extracts, database, crm_merge=True)["opportunity"]["files"][0][0] == (
+        "load_date=2026-01-04/part-0.csv"
+    )
+    assert rows() == [("O1", "150"), ("O2", "90"), (None, "5")]

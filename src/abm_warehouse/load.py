@@ -20,6 +20,14 @@ the NULL keys the warehouse must quarantine rather than lose. Values land as tex
 DuckDB exactly as the warehouse reads the files; each row keeps ``_source_file`` and gets dlt's
 ``_dlt_load_id`` (the warehouse ignores columns starting with ``_``).
 
+With ``--crm-merge`` the CRM tables (the Salesforce system) land the way Fivetran's connector
+lands them instead: merged on their key, the latest version per key (by ``_loaded_at``) replacing
+the row loaded before, so the landing table stays one row per record. The warehouse then sees
+only the latest version of each record, as from one file re-exported whole: the history marts
+take earlier versions from the snapshots of earlier builds, not from the landing table. A row
+whose key is blank is kept under a key of its own (``_abm_merge_key``: ``unkeyed:`` and a hash
+of the row), so staging still quarantines it (``missing_id``) rather than the load dropping it.
+
 What was loaded is dlt's pipeline state (in the database, committed with each load), so a load
 that fails leaves the next one to retry the same files. ``--full-refresh`` drops the dataset
 and loads everything again. The database is written only by this command: run it before a
@@ -58,9 +66,14 @@ def _digest(path: Path, single: bool) -> str:
     return inputs.file_digest(path) if single else inputs._stat_digest(path)
 
 
-def read_file(path: Path) -> Any:
+MERGE_KEY = "_abm_merge_key"
+
+
+def read_file(path: Path, merge_key: str | None = None) -> Any:
     """A raw file as an Arrow table of text columns, read by DuckDB as the warehouse reads it
-    (CSV: header, every column text; Parquet: every column cast to text), plus `_source_file`."""
+    (CSV: header, every column text; Parquet: every column cast to text), plus `_source_file`;
+    with `merge_key` (a key column), also `_abm_merge_key`: the key, or for a row whose key is
+    blank `unkeyed:` and a hash of the row."""
     import duckdb
 
     quoted = "'" + str(path).replace("'", "''") + "'"
@@ -70,15 +83,29 @@ def read_file(path: Path) -> Any:
             sql = f"select columns(*)::varchar from read_parquet({quoted})"
         else:
             sql = f"select * from read_csv({quoted}, header = true, all_varchar = true)"
+        if merge_key:
+            column = '"' + merge_key.replace('"', '""') + '"'
+            sql = (
+                f"select raw.*, coalesce(nullif(trim(raw.{column}), ''), "
+                f"'unkeyed:' || md5(cast(raw as varchar))) as {MERGE_KEY} from ({sql}) as raw"
+            )
         sql = f"select *, {quoted} as _source_file from ({sql})"
         return con.sql(sql).to_arrow_table()
     finally:
         con.close()
 
 
-def plan(extracts: Path, loaded: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+def merged_tables() -> set[str]:
+    """The CRM tables --crm-merge merges on their key (single-column keys)."""
+    return {t.name for t in contract.TABLES if t.system == "salesforce" and len(t.key) == 1}
+
+
+def plan(
+    extracts: Path, loaded: dict[str, dict[str, str]], crm_merge: bool = False
+) -> dict[str, dict[str, Any]]:
     """What to load: table -> {disposition, files: [(entry, path, digest)]}, from the folder and
     the digests of what was loaded (the pipeline state). Tables with nothing new are left out."""
+    merged = merged_tables() if crm_merge else set()
     todo: dict[str, dict[str, Any]] = {}
     for name, location in inputs.raw_locations(Path("."), str(extracts)).items():
         entries = _entries(location)
@@ -95,19 +122,29 @@ def plan(extracts: Path, loaded: dict[str, dict[str, str]]) -> dict[str, dict[st
             continue
         # one file replaces the table; so does a first load or a switch from file to folder
         replace = single or "" in before
-        todo[name] = {"disposition": "replace" if replace else "append", "files": files}
+        disposition = "merge" if name in merged else "replace" if replace else "append"
+        todo[name] = {"disposition": disposition, "files": files}
     return todo
 
 
 def _resource(name: str, files: list[tuple[str, Path, str]], disposition: str):
     import dlt
 
-    @dlt.resource(name=name, write_disposition=disposition)
+    hints: dict[str, Any] = {}
+    key = None
+    if disposition == "merge":  # the latest version per key wins, by _loaded_at
+        key = contract.table(name).key[0]
+        hints = {
+            "primary_key": MERGE_KEY,
+            "columns": {contract.LOADED_AT: {"dedup_sort": "desc", "data_type": "text"}},
+        }
+
+    @dlt.resource(name=name, write_disposition=disposition, **hints)
     def rows() -> Iterator[Any]:
         state = dlt.current.source_state().setdefault("loaded", {})
         table_state = {} if disposition == "replace" else dict(state.get(name, {}))
         for entry, path, digest in files:
-            table = read_file(path)
+            table = read_file(path, merge_key=key)
             if table.num_rows:
                 yield table
             table_state[entry] = digest
@@ -147,6 +184,7 @@ def load(
     dataset: str = DEFAULT_DATASET,
     full_refresh: bool = False,
     pipelines_dir: Path | None = None,
+    crm_merge: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Load what is new in `extracts` into `database`; returns the plan that was loaded."""
     import dlt
@@ -158,7 +196,7 @@ def load(
     pipelines_dir = pipelines_dir or database.parent / ".dlt"
     pipeline = _pipeline(database, dataset, pipelines_dir)
     loaded = {} if full_refresh else loaded_state(pipeline)
-    todo = plan(extracts, loaded)
+    todo = plan(extracts, loaded, crm_merge)
     if not todo and not full_refresh:
         return {}
 
@@ -194,13 +232,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--full-refresh", action="store_true", help="drop the dataset and load everything again"
     )
+    parser.add_argument(
+        "--crm-merge",
+        action="store_true",
+        help="merge the CRM tables on their key (the latest version per record, as Fivetran "
+        "lands them) instead of keeping every version; use it from the first load on",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.extracts.is_dir():
         print(f"load: no extracts folder at {args.extracts}")
         return 2
-    todo = load(args.extracts, args.database, args.dataset, args.full_refresh)
+    todo = load(
+        args.extracts, args.database, args.dataset, args.full_refresh, crm_merge=args.crm_merge
+    )
     if not todo:
         print(f"load: nothing new in {args.extracts}; {args.database} is unchanged")
         return 0
