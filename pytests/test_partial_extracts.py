@@ -159,92 +159,89 @@ def test_partial_extracts_build_and_list_what_is_absent(partial):
         )
 
 
-def test_marts_reading_no_absent_table_equal_the_full_sample(partial, full_db):
+@pytest.fixture
+def opened(partial, full_db):
+    """(case name, the partial build, the full build, the partial build's first month), open."""
     name, db, result = partial
     assert result.returncode == 0, result.stdout[-3000:]
     con = duckdb.connect(str(db), read_only=True)
     full = duckdb.connect(str(full_db), read_only=True)
     try:
         since = con.execute("select min(metric_month) from intermediate.int_months").fetchone()[0]
-        untouched = [
-            r[0]
-            for r in con.execute(
-                "select mart_name from marts.dim_mart_inputs group by mart_name "
-                "having not bool_or(is_absent) order by 1"
-            ).fetchall()
-        ]
-        touched = [
-            r[0]
-            for r in con.execute(
-                "select distinct mart_name from marts.dim_mart_inputs where is_absent"
-            ).fetchall()
-        ]
-        assert touched, "a partial folder leaves some mart without an input"
-        for table in untouched:
-            assert same_rows(_rows(con, table, since), _rows(full, table, since)), (name, table)
-        # every mart is in the lineage table
-        assert set(_tables(con, "marts")) - {"dim_mart_inputs"} <= set(untouched) | set(touched)
+        yield name, con, full, since
     finally:
         con.close()
         full.close()
 
 
-def test_kpis_reading_an_absent_table_are_not_available_or_partial(partial, full_db):
-    name, db, result = partial
-    assert result.returncode == 0, result.stdout[-3000:]
-    con = duckdb.connect(str(db), read_only=True)
-    full = duckdb.connect(str(full_db), read_only=True)
-    try:
-        since = con.execute("select min(metric_month) from intermediate.int_months").fetchone()[0]
-        by_status = dict(
-            con.execute(
-                "select availability, count(*) from marts.kpi_monthly group by 1"
-            ).fetchall()
-        )
-        assert by_status.get("not_available", 0) > 0, by_status
-        # not available: never a 0 that looks like a measurement
-        assert (
-            con.execute(
-                "select count(*) from marts.kpi_monthly where availability = 'not_available' "
-                "and (kpi_value is not null or numerator is not null or denominator is not null "
-                "or absent_inputs = '')"
-            ).fetchone()[0]
-            == 0
-        )
-        # the absent inputs are the mart's lineage, and only KPIs with one are marked
-        assert (
-            con.execute(
-                "select count(*) from marts.kpi_monthly k where (availability = 'available') "
-                "<> (absent_inputs = '')"
-            ).fetchone()[0]
-            == 0
-        )
-        mismatched = con.execute(
-            """
-            select count(*) from (
-                select distinct source_model, absent_inputs from marts.kpi_monthly
-            ) k
-            where absent_inputs <> (
-                select coalesce(string_agg(raw_table, ', ' order by raw_table), '')
-                from marts.dim_mart_inputs d
-                where d.mart_name = k.source_model and d.is_absent
-            )
-            """
+def test_marts_reading_no_absent_table_equal_the_full_sample(opened):
+    name, con, full, since = opened
+    untouched = [
+        r[0]
+        for r in con.execute(
+            "select mart_name from marts.dim_mart_inputs group by mart_name "
+            "having not bool_or(is_absent) order by 1"
+        ).fetchall()
+    ]
+    touched = [
+        r[0]
+        for r in con.execute(
+            "select distinct mart_name from marts.dim_mart_inputs where is_absent"
+        ).fetchall()
+    ]
+    assert touched, "a partial folder leaves some mart without an input"
+    for table in untouched:
+        assert same_rows(_rows(con, table, since), _rows(full, table, since)), (name, table)
+    # every mart is in the lineage table
+    assert set(_tables(con, "marts")) - {"dim_mart_inputs"} <= set(untouched) | set(touched)
+
+
+def test_kpis_reading_an_absent_table_are_not_available_or_partial(opened):
+    name, con, full, since = opened
+    by_status = dict(
+        con.execute("select availability, count(*) from marts.kpi_monthly group by 1").fetchall()
+    )
+    assert by_status.get("not_available", 0) > 0, by_status
+    # not available: never a 0 that looks like a measurement
+    assert (
+        con.execute(
+            "select count(*) from marts.kpi_monthly where availability = 'not_available' "
+            "and (kpi_value is not null or numerator is not null or denominator is not null "
+            "or absent_inputs = '')"
         ).fetchone()[0]
-        assert mismatched == 0
-        # 'available' KPIs are the full sample's
-        query = (
-            "select period_start, period_grain, kpi_name, source_model, segment, dimension_name,"
-            " dimension_value, kpi_value, numerator, denominator from marts.kpi_monthly"
-            " where availability = 'available' and period_start >= ?"
+        == 0
+    )
+    # the absent inputs are the mart's lineage, and only KPIs with one are marked
+    assert (
+        con.execute(
+            "select count(*) from marts.kpi_monthly k where (availability = 'available') "
+            "<> (absent_inputs = '')"
+        ).fetchone()[0]
+        == 0
+    )
+    mismatched = con.execute(
+        """
+        select count(*) from (
+            select distinct source_model, absent_inputs from marts.kpi_monthly
+        ) k
+        where absent_inputs <> (
+            select coalesce(string_agg(raw_table, ', ' order by raw_table), '')
+            from marts.dim_mart_inputs d
+            where d.mart_name = k.source_model and d.is_absent
         )
-        mine = con.execute(query, [since]).fetchall()
-        names = {(r[2], r[3]) for r in mine}
-        theirs = [r for r in full.execute(query, [since]).fetchall() if (r[2], r[3]) in names]
-        assert same_rows(mine, theirs)
-    finally:
-        con.close()
-        full.close()
+        """
+    ).fetchone()[0]
+    assert mismatched == 0
+    # 'available' KPIs are the full sample's
+    query = (
+        "select period_start, period_grain, kpi_name, source_model, segment, dimension_name,"
+        " dimension_value, kpi_value, numerator, denominator from marts.kpi_monthly"
+        " where availability = 'available' and period_start >= ?"
+    )
+    mine = con.execute(query, [since]).fetchall()
+    names = {(r[2], r[3]) for r in mine}
+    theirs = [r for r in full.execute(query, [since]).fetchall() if (r[2], r[3]) in names]
+    assert same_rows(mine, theirs)
 
 
 def test_billing_alone_gives_mrr_and_cohort_retention(partial):
