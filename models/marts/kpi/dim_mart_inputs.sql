@@ -1,5 +1,5 @@
 -- depends_on: {{ ref('kpi_monthly') }}
-{#- kpi_monthly reads every raw table (checked below), so a raw table that appears or goes away
+{#- kpi_monthly reads every raw table a mart reads (checked below), so a raw table that appears or goes away
     rebuilds this model in a planned refresh, as it rebuilds kpi_monthly. The rows come from the
     project's graph (macros/staging/raw_lineage.sql) and the extracts folder, not from data. -#}
 {%- set memo = {} -%}
@@ -7,17 +7,9 @@
 {%- set absent_columns = absent_needed_columns_by_mart() -%}
 {%- set rows = [] -%}
 {%- if execute -%}
-    {%- set all_tables = [] -%}
-    {%- for node in graph.sources.values() -%}
-        {%- do all_tables.append(node.source_name ~ '.' ~ node.name) -%}
-    {%- endfor -%}
-    {%- set via_kpi_monthly = upstream_raw_tables('model.' ~ project_name ~ '.kpi_monthly', {}) -%}
-    {%- set unread = all_tables | reject('in', via_kpi_monthly) | list -%}
-    {%- if unread -%}
-        {{ exceptions.raise_compiler_error("dim_mart_inputs: kpi_monthly no longer reads " ~ unread | join(', ') ~ "; depend on a model that does, or a new raw table would not rebuild this model") }}
-    {%- endif -%}
     {%- set marts = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
         | selectattr('config.enabled') | selectattr('config.schema', 'equalto', 'marts') | list -%}
+    {%- set read_by_marts = [] -%}
     {%- for node in marts | sort(attribute='name') if node.name != this.identifier -%}
         {%- for table in upstream_raw_tables(node.unique_id, memo) -%}
             {%- set columns = [] -%}
@@ -25,8 +17,15 @@
                 {%- do columns.append(column) -%}
             {%- endfor -%}
             {%- do rows.append((node.name, table, table in absent, columns | join(', '))) -%}
+            {%- if table not in read_by_marts -%}{%- do read_by_marts.append(table) -%}{%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
+    {#- every raw table a mart of this target reads (Python marts are disabled on Spark) -#}
+    {%- set via_kpi_monthly = upstream_raw_tables('model.' ~ project_name ~ '.kpi_monthly', memo) -%}
+    {%- set unread = read_by_marts | reject('in', via_kpi_monthly) | list -%}
+    {%- if unread -%}
+        {{ exceptions.raise_compiler_error("dim_mart_inputs: kpi_monthly no longer reads " ~ unread | join(', ') ~ "; depend on a model that does, or a new raw table would not rebuild this model") }}
+    {%- endif -%}
 {%- endif %}
 
 with inputs as (
