@@ -153,7 +153,7 @@ def _absent_inputs(con: duckdb.DuckDBPyConnection, present: set[str]) -> dict[st
     sample or a warehouse without that table."""
     if "marts.dim_mart_inputs" not in present:
         return {}
-    columns = {c for (c,) in con.execute("describe marts.dim_mart_inputs").fetchall()}
+    columns = {row[0] for row in con.execute("describe marts.dim_mart_inputs").fetchall()}
     declared = "absent_columns" if "absent_columns" in columns else "''"
     out: dict[str, list[str]] = {}
     rows = con.execute(
