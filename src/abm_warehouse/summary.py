@@ -175,9 +175,12 @@ def _headline_value(h: Headline, value, absent: list[str]) -> str:
     return f"{text} (partial)" if absent else text
 
 
-def _headlines(con: duckdb.DuckDBPyConnection, relations: dict[str, list[tuple[str, int]]]):
+def _headlines(
+    con: duckdb.DuckDBPyConnection,
+    relations: dict[str, list[tuple[str, int]]],
+    absent: dict[str, list[str]],
+):
     present = {f"{s}.{t}" for s, tables in relations.items() for t, _ in tables}
-    absent = _absent_inputs(con, present)
     quarantine = sorted(r for r in present if r.startswith("staging.quarantine_"))
     lines = []
     if quarantine:
@@ -192,9 +195,8 @@ def _headlines(con: duckdb.DuckDBPyConnection, relations: dict[str, list[tuple[s
     return lines
 
 
-def _absent_note(con: duckdb.DuckDBPyConnection, relations) -> list[str]:
-    present = {f"{s}.{t}" for s, tables in relations.items() for t, _ in tables}
-    absent = sorted({t for tables in _absent_inputs(con, present).values() for t in tables})
+def _absent_note(by_mart: dict[str, list[str]]) -> list[str]:
+    absent = sorted({t for tables in by_mart.values() for t in tables})
     if not absent:
         return []
     return [
@@ -219,7 +221,9 @@ def summarise(path: Path) -> str:
         for layer in LAYERS:
             tables = relations.get(layer, [])
             out.append(f"{layer:<14}{len(tables):>10}{sum(n for _, n in tables):>14,}")
-        headlines = _headlines(con, relations)
+        present = {f"{s}.{t}" for s, tables in relations.items() for t, _ in tables}
+        absent = _absent_inputs(con, present)
+        headlines = _headlines(con, relations, absent)
         if headlines:
             out.append("")
             month = None
@@ -228,7 +232,7 @@ def summarise(path: Path) -> str:
             out.append("Headline numbers" + (f" (last month: {month:%Y-%m})" if month else ""))
             width = max(len(label) for label, _ in headlines) + 2
             out.extend(f"  {label:<{width}}{value:>16}" for label, value in headlines)
-        out.extend(_absent_note(con, relations))
+        out.extend(_absent_note(absent))
         return "\n".join(out)
     finally:
         con.close()

@@ -66,6 +66,28 @@ identity as (
 
 ),
 
+periods_and_identity as (
+
+    select
+        currency_code,
+        valid_from,
+        valid_to,
+        units_per_usd,
+        reporting_units_per_usd
+    from intersected
+
+    union all
+
+    select
+        currency_code,
+        valid_from,
+        valid_to,
+        units_per_usd,
+        reporting_units_per_usd
+    from identity
+
+),
+
 final as (
 
     select
@@ -75,19 +97,8 @@ final as (
         units_per_usd,
         reporting_units_per_usd,
         round(cast(reporting_units_per_usd as double) / units_per_usd, 12) as to_reporting_rate
-    from intersected
+    from periods_and_identity
     where valid_from < valid_to
-
-    union all
-
-    select
-        currency_code,
-        valid_from,
-        valid_to,
-        units_per_usd,
-        reporting_units_per_usd,
-        cast(1 as double) as to_reporting_rate
-    from identity
 
 )
 
