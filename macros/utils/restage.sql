@@ -44,9 +44,85 @@ select * from {{ rows_cte }}
     {%- endif -%}
 {%- endmacro %}
 
+{#- An aggregate of the model being run (`max(dbt_refreshed_at)`, a timestamp), as a SQL
+    timestamp literal (`null` when it is NULL), when the model runs incrementally on DuckDB;
+    none elsewhere (a unit test, where fixtures stand in for the relations and nothing may be
+    read from the database; Spark, where these models are tables), where the model reads it
+    from its `watermark` CTE. Read when the model runs (dbt compiles a node just before running
+    it), so it is this run's watermark.
+
+    Why a literal: the rows a run writes are appended at the end of the table, so a filter
+    `dbt_refreshed_at > <literal>` skips every older row group by its min/max (zone maps),
+    while the same filter against a joined watermark CTE with an `is null or` branch scans and
+    tests every row (50M events: seconds per use, against milliseconds). -#}
+{% macro stored_timestamp(aggregate) -%}
+    {%- if execute and model.resource_type == 'model' and target.type == 'duckdb' and is_incremental() -%}
+        {%- set value = run_query(
+            "select strftime(cast(" ~ aggregate ~ " as timestamp), '%Y-%m-%d %H:%M:%S.%f') from " ~ this
+        ).columns[0].values()[0] -%}
+        {{- return("null" if value is none else "cast('" ~ value ~ "' as timestamp)") -}}
+    {%- endif -%}
+    {{- return(none) -}}
+{%- endmacro %}
+
+{#- This model's newest dbt_refreshed_at (stored_timestamp). -#}
+{% macro refreshed_after_literal() -%}
+    {{- return(stored_timestamp('max(dbt_refreshed_at)')) -}}
+{%- endmacro %}
+
 {#- The rows of `alias` (a relation that stamps dbt_refreshed_at) written since this model's
-    last run: the condition, given a `watermark` CTE with its newest dbt_refreshed_at
-    (`refreshed_after`; NULL when it has none). -#}
+    last run: the condition. Given a `watermark` CTE with its newest dbt_refreshed_at
+    (`refreshed_after`; NULL when it has none) where the literal is not available (unit tests,
+    other engines); on DuckDB a comparison with the literal (refreshed_after_literal). -#}
 {% macro written_since_watermark(alias) -%}
+    {%- set newest = refreshed_after_literal() -%}
+    {%- if newest == 'null' -%}
+    true
+    {%- elif newest -%}
+    {{ alias }}.dbt_refreshed_at > {{ newest }}
+    {%- else -%}
     (watermark.refreshed_after is null or {{ alias }}.dbt_refreshed_at > watermark.refreshed_after)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the model being run holds a row that meets `condition` (SQL over the alias
+    `stored`), when it runs incrementally on DuckDB; true elsewhere (a unit test, other
+    engines), where the SQL it guards is always rendered. A model leaves out a branch of its
+    query that can only find rows when some stored row meets the condition: the branch's scan
+    of a large table is then skipped. -#}
+{% macro stored_rows_exist(condition) -%}
+    {%- if execute and model.resource_type == 'model' and target.type == 'duckdb' and is_incremental() -%}
+        {%- set found = run_query(
+            "select count(*) from (select 1 from " ~ this ~ " as stored where " ~ condition ~ " limit 1) as found"
+        ).columns[0].values()[0] -%}
+        {{- return(found > 0) -}}
+    {%- endif -%}
+    {{- return(true) -}}
+{%- endmacro %}
+
+{#- The stored keys of the model being run that `upstream` no longer has (a query), looked for
+    among the groups (visitors: `group`) with rows `upstream` wrote since this model's last run
+    (written_since_watermark; the calling SQL has a `watermark` CTE).
+
+    Exact for the web session models: a session goes away only when int_web_events_sessionized
+    re-sessionizes its visitor, which rewrites the visitor's events from a restart point, so
+    each model of the chain writes a row of that visitor in the run where the session goes.
+    Cost ~ one semi-join of each table with the few thousand changed visitors, where an anti-
+    join of every stored key with every upstream key hashed every session id of both tables. -#}
+{% macro vanished_keys(upstream, key, group='anonymous_id', upstream_condition=none) -%}
+    {%- set touched -%}
+        select touched.{{ group }}
+        from {{ upstream }} as touched
+        cross join watermark
+        where {{ written_since_watermark('touched') }}
+    {%- endset -%}
+    select stored.{{ key }} from {{ this }} as stored
+    where stored.{{ group }} in ({{ touched }})
+    except
+    select current_rows.{{ key }} from {{ upstream }} as current_rows
+    where
+        current_rows.{{ group }} in ({{ touched }})
+        {%- if upstream_condition %}
+        and {{ upstream_condition }}
+        {%- endif %}
 {%- endmacro %}

@@ -723,6 +723,13 @@ def render_stg_sql(t: Table) -> str:
     key = staged_name(t, t.column(t.key[0]))
     if t.name in APPEND_ONLY_TABLES:
         future = _future_column(t)
+        # the stored rows a later as-of date turns from future-dated to known; the branch that
+        # restages them is rendered only when there are some (stored_rows_exist)
+        ripened = f"stored.is_future_dated and stored.{staged_name(t, future)} < {{{{ as_of_end() }}}}"
+        ripened_if = (
+            "    {%- if stored_rows_exist("
+            f"'stored.is_future_dated and stored.{staged_name(t, future)} < ' ~ as_of_end()) %}}\n"
+        )
         source = [
             f"{{{{ config(**staged_events_config('{key}')) }}}}\n",
             STG_INCREMENTAL_DOC,
@@ -737,15 +744,16 @@ def render_stg_sql(t: Table) -> str:
             "    select base_rows.*",
             f"    from {{{{ ref('{m['base']}') }}}} as base_rows",
             "    cross join watermark",
-            "    where",
-            "        watermark.refreshed_after is null",
-            "        or base_rows.dbt_refreshed_at > watermark.refreshed_after",
-            f"        or {{{{ stage_text('{t.key[0]}') }}}} in (",
-            f"            select stored.{key} from {{{{ this }}}} as stored",
-            "            where",
-            "                stored.is_future_dated",
-            f"                and stored.{staged_name(t, future)} < {{{{ as_of_end() }}}}",
-            "        )\n",
+            "    where {{ written_since_watermark('base_rows') }}",
+            ripened_if,
+            "    union\n",
+            "    select base_rows.*",
+            f"    from {{{{ ref('{m['base']}') }}}} as base_rows",
+            f"    where {{{{ stage_text('{t.key[0]}') }}}} in (",
+            f"        select stored.{key} from {{{{ this }}}} as stored",
+            f"        where {ripened}",
+            "    )",
+            "    {%- endif %}\n",
             "),",
             "{% else %}",
             "with source as (\n",

@@ -97,6 +97,9 @@ watermark as (
             ~ "int_engagement_signals+)") }}
     {%- endif -%}
 {%- endif -%}
+{#- the start of the day after the previous run's as-of date: a literal on DuckDB (the scans
+    below are then filtered by a constant), else the watermark's column -#}
+{%- set known_before = stored_timestamp(dbt.dateadd('day', 1, 'max(dbt_as_of_date)')) or 'watermark.known_before' -%}
 {%- set changed_sessions_sql %}
 with {{ watermark_sql }},
 
@@ -105,12 +108,23 @@ changed_sessions as (
     select web_sessions.session_id
     from {{ ref('int_web_sessions') }} as web_sessions
     cross join watermark
+    where {{ written_since_watermark('web_sessions') }}
+
+    union
+
+    select web_sessions.session_id
+    from {{ ref('int_web_sessions') }} as web_sessions
+    cross join watermark
     where
-        {{ written_since_watermark('web_sessions') }}
-        or (
-            web_sessions.started_at >= coalesce(watermark.known_before, web_sessions.started_at)
-            and web_sessions.started_at < {{ as_of_end() }}
-        )
+        web_sessions.started_at >= coalesce({{ known_before }}, web_sessions.started_at)
+        and web_sessions.started_at < {{ as_of_end() }}
+
+    union
+
+    select sessionized.session_id
+    from {{ ref('int_web_events_sessionized') }} as sessionized
+    cross join watermark
+    where {{ written_since_watermark('sessionized') }}
 
     union
 
@@ -118,12 +132,9 @@ changed_sessions as (
     from {{ ref('int_web_events_sessionized') }} as sessionized
     cross join watermark
     where
-        {{ written_since_watermark('sessionized') }}
-        or (
-            sessionized.event_type = 'page_view'
-            and sessionized.occurred_at >= coalesce(watermark.known_before, sessionized.occurred_at)
-            and sessionized.occurred_at < {{ as_of_end() }}
-        )
+        sessionized.event_type = 'page_view'
+        and sessionized.occurred_at >= coalesce({{ known_before }}, sessionized.occurred_at)
+        and sessionized.occurred_at < {{ as_of_end() }}
 
     union
 
@@ -168,12 +179,18 @@ restaged_email_events as (
         email_events.recipient
     from {{ ref('stg_marketing_automation__email_events') }} as email_events
     cross join watermark
+    where {{ written_since_watermark('email_events') }}
+
+    union
+
+    select
+        email_events.email_event_id,
+        email_events.recipient
+    from {{ ref('stg_marketing_automation__email_events') }} as email_events
+    cross join watermark
     where
-        {{ written_since_watermark('email_events') }}
-        or (
-            email_events.occurred_at >= coalesce(watermark.known_before, email_events.occurred_at)
-            and email_events.occurred_at < {{ as_of_end() }}
-        )
+        email_events.occurred_at >= coalesce({{ known_before }}, email_events.occurred_at)
+        and email_events.occurred_at < {{ as_of_end() }}
 
 ),
 

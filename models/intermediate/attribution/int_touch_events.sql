@@ -38,8 +38,7 @@ sends as (
     from {{ ref('int_email_send_events') }} as sends
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or sends.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('sends') }}
 
 ),
 
@@ -49,8 +48,7 @@ changed_visitors as (
     from {{ ref('int_web_session_summaries') }} as summaries
     cross join watermark
     where
-        watermark.refreshed_after is null
-        or summaries.dbt_refreshed_at > watermark.refreshed_after
+        {{ written_since_watermark('summaries') }}
 
 ),
 

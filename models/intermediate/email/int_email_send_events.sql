@@ -51,8 +51,7 @@ select
 from {{ ref('base_marketing_automation__email_events') }} as raw_events
 cross join watermark
 where
-    watermark.refreshed_after is null
-    or raw_events.dbt_refreshed_at > watermark.refreshed_after
+    {{ written_since_watermark('raw_events') }}
 {%- endset %}
 
 rewritten_events as (

@@ -27,6 +27,11 @@
 {#- The visitors with arrivals, their restart points and session offsets: a few thousand rows
     of a 50M-event table, materialized first so the join below builds on them
     (macros/utils/key_sets.sql). -#}
+{#- the arrival watermark: a literal on DuckDB (the scan of the staged events is then filtered
+    by a constant and skips the row groups loaded before it), else the watermark's column -#}
+{%- set arrived_after = stored_timestamp(
+    dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(loaded_at)')
+) or 'watermark.arrived_after' -%}
 {%- set restart_points_sql %}
 
 with watermark as (
@@ -55,7 +60,7 @@ arrivals as (
         on source_events.web_event_id = existing.web_event_id
     where
         source_events.loaded_at is null
-        or source_events.loaded_at > watermark.arrived_after
+        or source_events.loaded_at > {{ arrived_after }}
     group by source_events.anonymous_id
 
 ),

@@ -13,7 +13,8 @@
 -- A run aggregates those events and the restage strategy replaces their sessions; a stored
 -- session the sessionizer no longer has (a late event merged it into another, a re-extract
 -- moved its first event) leaves by a marker row. A run's cost ~ the rewritten events (the
--- visitors' last sessions, not their history) plus one anti-join of the session keys.
+-- visitors' last sessions, not their history) plus the stored sessions of the changed visitors
+-- (macros/utils/restage.sql: vanished_keys).
 -- dbt_refreshed_at marks the rows a run wrote (run_started_at, bookkeeping only) so that
 -- incremental models downstream can find them; no KPI reads it.
 --
@@ -44,10 +45,7 @@ where
 union
 
 (
-    select session_id from {{ this }}
-    except
-    select session_id from {{ ref('int_web_events_sessionized') }}
-    where is_session_start
+    {{ vanished_keys(ref('int_web_events_sessionized'), 'session_id', upstream_condition='current_rows.is_session_start') }}
 )
 {%- endset %}
 

@@ -134,9 +134,7 @@ changed_sessions as (
     select session_id from drifted_sessions
     union
     (
-        select session_id from {{ this }}
-        except
-        select session_id from {{ ref('int_web_session_summaries') }}
+        {{ vanished_keys(ref('int_web_session_summaries'), 'session_id') }}
     )
 
 ),

@@ -44,9 +44,7 @@ where
 union
 
 (
-    select session_id from {{ this }}
-    except
-    select session_id from {{ ref('fct_web_sessions') }}
+    {{ vanished_keys(ref('fct_web_sessions'), 'session_id') }}
 )
 {%- endset %}
 

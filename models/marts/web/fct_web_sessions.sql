@@ -43,9 +43,7 @@ changed_sessions as (
     union
 
     (
-        select session_id from {{ this }}
-        except
-        select session_id from {{ ref('int_web_sessions') }}
+        {{ vanished_keys(ref('int_web_sessions'), 'session_id') }}
     )
 
 ),

@@ -25,15 +25,18 @@ source as (
     select base_rows.*
     from {{ ref('base_web__web_events') }} as base_rows
     cross join watermark
-    where
-        watermark.refreshed_after is null
-        or base_rows.dbt_refreshed_at > watermark.refreshed_after
-        or {{ stage_text('event_id') }} in (
-            select stored.web_event_id from {{ this }} as stored
-            where
-                stored.is_future_dated
-                and stored.occurred_at < {{ as_of_end() }}
-        )
+    where {{ written_since_watermark('base_rows') }}
+    {%- if stored_rows_exist('stored.is_future_dated and stored.occurred_at < ' ~ as_of_end()) %}
+
+    union
+
+    select base_rows.*
+    from {{ ref('base_web__web_events') }} as base_rows
+    where {{ stage_text('event_id') }} in (
+        select stored.web_event_id from {{ this }} as stored
+        where stored.is_future_dated and stored.occurred_at < {{ as_of_end() }}
+    )
+    {%- endif %}
 
 ),
 {% else %}
