@@ -1,6 +1,9 @@
+{{ config(materialized='table') }}
+
 -- Marketing influence per opportunity (catalog F): a marketing touch of the opportunity's
 -- account or contact-role persons between var influence_window_days before creation and its
--- close date (inclusive), or as_of_date while open.
+-- close date (inclusive), or as_of_date while open. A table: fct_opportunities and
+-- kpi_marketing_influence_monthly read it.
 
 with opportunities as (
 

@@ -1,10 +1,51 @@
--- One row per opportunity: published from int_opportunities, where it is built, so that the
--- funnel, attribution and influence intermediates read the same opportunities without
--- reading this mart.
+-- One row per opportunity (int_opportunities: segment, amounts in the reporting currency,
+-- stage history, flags) with what analysts ask of a deal about marketing (catalog F), so
+-- deals can be filtered without joining attribution:
+--   is_marketing_influenced  from int_opportunity_influence (touch list and window of
+--                            attribution, up to the close date or as_of_date while open)
+--   first / last touch       channel and campaign of the first and last touch of
+--                            int_opportunity_touches, the rows fct_attribution's first_touch
+--                            and last_touch models give weight 1 ('unattributed' without a
+--                            touch in the window, 'unknown' for a touch without a channel)
+-- Opportunities created after as_of_date have no influence or touch list: NULL.
 
 with opportunities as (
 
     select * from {{ ref('int_opportunities') }}
+
+),
+
+influence as (
+
+    select * from {{ ref('int_opportunity_influence') }}
+
+),
+
+touches as (
+
+    select * from {{ ref('int_opportunity_touches') }}
+
+),
+
+first_touches as (
+
+    select
+        opportunity_id,
+        channel,
+        campaign_id
+    from touches
+    where is_first_touch
+
+),
+
+last_touches as (
+
+    select
+        opportunity_id,
+        channel,
+        campaign_id
+    from touches
+    where is_last_touch
 
 ),
 
@@ -64,8 +105,29 @@ final as (
         -- flags
         opportunities.has_unknown_currency,
         opportunities.has_missing_account,
-        opportunities.has_unknown_enum
+        opportunities.has_unknown_enum,
+
+        -- marketing (catalog F)
+        influence.is_marketing_influenced,
+        case
+            when influence.opportunity_id is null then null
+            when first_touches.opportunity_id is null then 'unattributed'
+            else coalesce(first_touches.channel, 'unknown')
+        end as first_touch_channel,
+        first_touches.campaign_id as first_touch_campaign_id,
+        case
+            when influence.opportunity_id is null then null
+            when last_touches.opportunity_id is null then 'unattributed'
+            else coalesce(last_touches.channel, 'unknown')
+        end as last_touch_channel,
+        last_touches.campaign_id as last_touch_campaign_id
     from opportunities
+    left join influence
+        on opportunities.opportunity_id = influence.opportunity_id
+    left join first_touches
+        on opportunities.opportunity_id = first_touches.opportunity_id
+    left join last_touches
+        on opportunities.opportunity_id = last_touches.opportunity_id
 
 )
 
