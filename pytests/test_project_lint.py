@@ -62,6 +62,39 @@ def test_each_rule_reports_its_problem():
     assert "no YAML file" in problems
 
 
+def test_intermediate_or_staging_reading_a_mart_is_reported():
+    mart, inter, stg = "model.p.fct_orders", "model.p.int_order_items", "model.p.stg_shop__orders"
+    nodes = {
+        mart: _model("fct_orders", "models/marts/sales/fct_orders.sql", deps=[inter]),
+        inter: _model(
+            "int_order_items", "models/intermediate/sales/int_order_items.sql", deps=[mart]
+        ),
+        stg: _model("stg_shop__orders", "models/staging/shop/stg_shop__orders.sql", deps=[mart]),
+        **_pk(mart),
+        **_pk(inter),
+        **_pk(stg),
+    }
+    assert check_manifest(_manifest(nodes)) == [
+        "int_order_items (models/intermediate/sales/int_order_items.sql): intermediate models "
+        "must not read the mart fct_orders (move the shared logic into an intermediate model)",
+        "stg_shop__orders (models/staging/shop/stg_shop__orders.sql): staging models "
+        "must not read the mart fct_orders (move the shared logic into an intermediate model)",
+    ]
+
+
+def test_marts_may_read_intermediates_and_marts():
+    mart, other, inter = "model.p.fct_orders", "model.p.kpi_orders", "model.p.int_orders"
+    nodes = {
+        inter: _model("int_orders", "models/intermediate/sales/int_orders.sql"),
+        mart: _model("fct_orders", "models/marts/sales/fct_orders.sql", deps=[inter]),
+        other: _model("kpi_orders", "models/marts/sales/kpi_orders.sql", deps=[mart, inter]),
+        **_pk(mart),
+        **_pk(other),
+        **_pk(inter),
+    }
+    assert check_manifest(_manifest(nodes)) == []
+
+
 def test_yaml_must_sit_next_to_the_model():
     uid = "model.p.int_x"
     node = _model("int_x", "models/intermediate/core/int_x.sql")

@@ -10,6 +10,8 @@ enforced in CI without the package (which cannot be installed offline):
   (``meta: {primary_key: ..., primary_key_guaranteed_by: ...}``);
 * only ``base_`` staging models read sources; marts never read ``base_`` / ``quarantine_``
   models or sources directly;
+* the DAG flows staging -> intermediate -> marts: no staging or intermediate model reads a
+  mart (the logic a mart and an intermediate share lives in an intermediate both read);
 * model names follow their layer: ``base_`` / ``stg_`` / ``quarantine_`` in staging, ``int_`` in
   intermediate, ``dim_`` / ``fct_`` / ``kpi_`` in marts;
 * one YAML file per model, next to it and named after it;
@@ -102,6 +104,14 @@ def check_manifest(manifest: dict) -> list[str]:
                 dep_name = dep.split(".")[-1]
                 if dep_name.startswith(("base_", "quarantine_")):
                     problems.append(f"{where}: marts must not read {dep_name}")
+        elif layer in ("staging", "intermediate"):
+            for dep in depends:
+                parent = models.get(dep)
+                if parent is not None and _layer(parent) == "marts":
+                    problems.append(
+                        f"{where}: {layer} models must not read the mart {parent['name']} "
+                        "(move the shared logic into an intermediate model)"
+                    )
         patch = node.get("patch_path")
         expected = str(PurePosixPath(path).with_suffix(".yml"))
         if not patch:

@@ -1,17 +1,20 @@
+{{ config(materialized='table') }}
+
 -- Marketing influence per opportunity (catalog F): a marketing touch of the opportunity's
 -- account or contact-role persons between var influence_window_days before creation and its
--- close date (inclusive), or as_of_date while open.
+-- close date (inclusive), or as_of_date while open. A table: fct_opportunities and
+-- kpi_marketing_influence_monthly read it.
 
 with opportunities as (
 
-    select * from {{ ref('fct_opportunities') }}
+    select * from {{ ref('int_opportunities') }}
     where created_at < {{ as_of_end() }}
 
 ),
 
 touches as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_touchpoints') }}
 
 ),
 

@@ -8,14 +8,14 @@
 
 with opportunities as (
 
-    select * from {{ ref('fct_opportunities') }}
+    select * from {{ ref('int_opportunities') }}
     where created_at < {{ as_of_end() }}
 
 ),
 
 touches as (
 
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_touchpoints') }}
 
 ),
 

@@ -8,7 +8,7 @@
 
 -- The touches of the two large event sources, before any dimension is joined: the first click
 -- of each e-mail send, and each web session whose channel is paid search, paid social or
--- email. fct_touchpoints adds persons, accounts, segments and CRM campaigns (which change
+-- email. int_touchpoints adds persons, accounts, segments and CRM campaigns (which change
 -- old touches) and the small sources (campaign responses, form fills, ad clicks).
 --
 -- Incremental, exact. Touches are grouped by what rewrites them upstream: a send
@@ -18,7 +18,7 @@
 -- dbt_refreshed_at here: late events, re-extracts and deletions all rewrite upstream rows),
 -- recomputes the touches of those groups, and delete+insert on touch_group replaces them. A
 -- group that had touches and has none left gets one row with is_touch = false, so its old
--- touches are deleted; fct_touchpoints keeps only is_touch rows. Cost per run ~ the rewritten sends and
+-- touches are deleted; int_touchpoints keeps only is_touch rows. Cost per run ~ the rewritten sends and
 -- sessions.
 
 -- The incremental CTEs are not rendered when linting: their layout is checked by eye.

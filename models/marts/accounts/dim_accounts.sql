@@ -27,7 +27,7 @@ opportunities as (
         sum(case when is_closed then 0 else 1 end) as open_opportunities,
         sum(case when is_won and close_date <= {{ as_of_date() }} then 1 else 0 end)
             as won_opportunities
-    from {{ ref('fct_opportunities') }}
+    from {{ ref('int_opportunities') }}
     where account_id is not null and created_at < {{ as_of_end() }}
     group by account_id
 

@@ -45,7 +45,7 @@ persons as (
 
 opportunities as (
 
-    select * from {{ ref('fct_opportunities') }}
+    select * from {{ ref('int_opportunities') }}
     where account_id is not null and created_at < {{ as_of_end() }}
 
 ),

@@ -10,7 +10,7 @@ with account_months as (
 
 opportunities as (
 
-    select * from {{ ref('fct_opportunities') }}
+    select * from {{ ref('int_opportunities') }}
     where is_won and close_date <= {{ as_of_date() }}
 
 ),

@@ -8,7 +8,7 @@
 
 with opportunities as (
 
-    select * from {{ ref('fct_opportunities') }}
+    select * from {{ ref('int_opportunities') }}
     where created_at < {{ as_of_end() }}
 
 ),

@@ -1,50 +1,51 @@
--- Amounts are converted to the reporting currency at the rate in force on the opportunity's
--- own money date: its close date, or the as-of date for an expected close date after it (no
--- rate is known for the future). One converted amount per opportunity, used everywhere.
+-- One row per opportunity (int_opportunities: segment, amounts in the reporting currency,
+-- stage history, flags) with what analysts ask of a deal about marketing (catalog F), so
+-- deals can be filtered without joining attribution:
+--   is_marketing_influenced  from int_opportunity_influence (touch list and window of
+--                            attribution, up to the close date or as_of_date while open)
+--   first / last touch       channel and campaign of the first and last touch of
+--                            int_opportunity_touches, the rows fct_attribution's first_touch
+--                            and last_touch models give weight 1 ('unattributed' without a
+--                            touch in the window, 'unknown' for a touch without a channel)
+-- Opportunities created after as_of_date have no influence or touch list: NULL.
 
 with opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('int_opportunities') }}
 
 ),
 
-accounts as (
+influence as (
 
-    select * from {{ ref('int_accounts') }}
-
-),
-
-stages as (
-
-    select * from {{ ref('int_opportunity_stages_pivoted') }}
+    select * from {{ ref('int_opportunity_influence') }}
 
 ),
 
-rates as (
+touches as (
 
-    select * from {{ ref('int_currency_rates') }}
+    select * from {{ ref('int_opportunity_touches') }}
 
 ),
 
-contact_roles as (
+first_touches as (
 
     select
         opportunity_id,
-        count(distinct contact_id) as n_contact_roles
-    from {{ ref('stg_salesforce__opportunity_contact_roles') }}
-    group by opportunity_id
+        channel,
+        campaign_id
+    from touches
+    where is_first_touch
 
 ),
 
-dated as (
+last_touches as (
 
     select
-        opportunities.*,
-        case
-            when opportunities.close_date > {{ as_of_date() }} then {{ as_of_date() }}
-            else opportunities.close_date
-        end as conversion_date
-    from opportunities
+        opportunity_id,
+        channel,
+        campaign_id
+    from touches
+    where is_last_touch
 
 ),
 
@@ -52,74 +53,81 @@ final as (
 
     select
         -- ids
-        dated.opportunity_id,
-        dated.account_id,
-        dated.campaign_id,
-        dated.owner_id,
+        opportunities.opportunity_id,
+        opportunities.account_id,
+        opportunities.campaign_id,
+        opportunities.owner_id,
 
         -- segment
-        coalesce(accounts.segment, 'non-ABM') as segment,
-        accounts.abm_tier,
+        opportunities.segment,
+        opportunities.abm_tier,
 
         -- attributes
-        dated.opportunity_name,
-        dated.opportunity_type,
-        dated.stage_name,
-        dated.lead_source,
-        dated.promo_code,
-        dated.promo_code is not null as has_promo_code,
-        dated.probability,
+        opportunities.opportunity_name,
+        opportunities.opportunity_type,
+        opportunities.stage_name,
+        opportunities.lead_source,
+        opportunities.promo_code,
+        opportunities.has_promo_code,
+        opportunities.probability,
 
         -- status
-        dated.is_closed,
-        dated.is_won,
-        dated.is_closed and not dated.is_won as is_lost,
-        coalesce(stages.was_reopened, false) as was_reopened,
+        opportunities.is_closed,
+        opportunities.is_won,
+        opportunities.is_lost,
+        opportunities.was_reopened,
 
         -- money
-        dated.amount,
-        dated.currency_code,
-        dated.conversion_date,
-        rates.to_reporting_rate,
-        dated.amount * rates.to_reporting_rate as amount_reporting,
+        opportunities.amount,
+        opportunities.currency_code,
+        opportunities.conversion_date,
+        opportunities.to_reporting_rate,
+        opportunities.amount_reporting,
 
         -- dates and durations
-        dated.created_at,
-        cast(dated.created_at as date) as created_date,
-        {{ to_month('dated.created_at') }} as created_month,
-        dated.close_date,
-        {{ to_month('dated.close_date') }} as close_month,
-        case
-            when dated.is_closed
-                then {{ dbt.datediff('cast(dated.created_at as date)', 'dated.close_date', 'day') }}
-        end as sales_cycle_days,
+        opportunities.created_at,
+        opportunities.created_date,
+        opportunities.created_month,
+        opportunities.close_date,
+        opportunities.close_month,
+        opportunities.sales_cycle_days,
 
         -- stage history
-        stages.prospecting_at,
-        stages.discovery_at,
-        stages.demo_at,
-        stages.proposal_at,
-        stages.negotiation_at,
-        stages.closed_won_at,
-        stages.closed_lost_at,
-        coalesce(contact_roles.n_contact_roles, 0) as n_contact_roles,
+        opportunities.prospecting_at,
+        opportunities.discovery_at,
+        opportunities.demo_at,
+        opportunities.proposal_at,
+        opportunities.negotiation_at,
+        opportunities.closed_won_at,
+        opportunities.closed_lost_at,
+        opportunities.n_contact_roles,
 
         -- flags
-        dated.has_unknown_currency,
-        dated.account_id is not null and accounts.account_id is null as has_missing_account,
-        dated.has_unknown_enum
-    from dated
-    left join accounts
-        on dated.account_id = accounts.account_id
-    left join stages
-        on dated.opportunity_id = stages.opportunity_id
-    left join contact_roles
-        on dated.opportunity_id = contact_roles.opportunity_id
-    left join rates
-        on
-            dated.currency_code = rates.currency_code
-            and dated.conversion_date >= rates.valid_from
-            and dated.conversion_date < rates.valid_to
+        opportunities.has_unknown_currency,
+        opportunities.has_missing_account,
+        opportunities.has_unknown_enum,
+
+        -- marketing (catalog F)
+        influence.is_marketing_influenced,
+        case
+            when influence.opportunity_id is null then null
+            when first_touches.opportunity_id is null then 'unattributed'
+            else coalesce(first_touches.channel, 'unknown')
+        end as first_touch_channel,
+        first_touches.campaign_id as first_touch_campaign_id,
+        case
+            when influence.opportunity_id is null then null
+            when last_touches.opportunity_id is null then 'unattributed'
+            else coalesce(last_touches.channel, 'unknown')
+        end as last_touch_channel,
+        last_touches.campaign_id as last_touch_campaign_id
+    from opportunities
+    left join influence
+        on opportunities.opportunity_id = influence.opportunity_id
+    left join first_touches
+        on opportunities.opportunity_id = first_touches.opportunity_id
+    left join last_touches
+        on opportunities.opportunity_id = last_touches.opportunity_id
 
 )
 

@@ -33,7 +33,7 @@ submissions as (
 
 opportunities as (
 
-    select * from {{ ref('fct_opportunities') }}
+    select * from {{ ref('int_opportunities') }}
     where created_at < {{ as_of_end() }}
 
 ),
