@@ -59,7 +59,8 @@ select * from {{ rows_cte }}
     inserted rows. On a full build the SQL has no `_row_outcome` and dbt's check runs as is. -#}
 {% macro duckdb__get_assert_columns_equivalent(sql) -%}
     {%- if config.get('incremental_strategy') == 'restage' and is_incremental() -%}
-        {%- set sql = 'select * exclude (_row_outcome) from (' ~ sql ~ ') as restaged_rows' -%}
+        {#- newlines: the model's SQL may end in a comment line -#}
+        {%- set sql = 'select * exclude (_row_outcome) from (\n' ~ sql ~ '\n) as restaged_rows' -%}
     {%- endif -%}
     {{ return(assert_columns_equivalent(sql)) }}
 {%- endmacro %}

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -50,10 +49,28 @@ LARGE_MARTS = frozenset(
 )
 # A not_null test limited to the rows of the last incremental run (for cost) holds for every row.
 WHOLE_TABLE_WHERE = {None, "rows_written_by_last_run"}
-MANIFEST_COLLECTIONS = (
-    "sources macros docs exposures metrics groups selectors disabled saved_queries "
-    "semantic_models unit_tests functions"
-).split()
+# A build's manifest carries the compiled SQL: not part of the interface.
+COMPILED_FIELDS_CLEARED = {
+    "compiled": False,
+    "compiled_path": None,
+    "build_path": None,
+    "extra_ctes": [],
+    "extra_ctes_injected": False,
+}
+MANIFEST_COLLECTIONS = [
+    "sources",
+    "macros",
+    "docs",
+    "exposures",
+    "metrics",
+    "groups",
+    "selectors",
+    "disabled",
+    "saved_queries",
+    "semantic_models",
+    "unit_tests",
+    "functions",
+]
 
 
 def _is_mart(node: dict) -> bool:
@@ -74,9 +91,14 @@ def column_constraints(manifest: dict) -> dict[str, dict[str, list[str]]]:
         meta = node.get("test_metadata") or {}
         column = node.get("column_name")
         attached = node.get("attached_node") or ""
-        if node["resource_type"] != "test" or not column or meta.get("name") not in (
-            "unique",
-            "not_null",
+        if (
+            node["resource_type"] != "test"
+            or not column
+            or meta.get("name")
+            not in (
+                "unique",
+                "not_null",
+            )
         ):
             continue
         if node["config"].get("where") not in WHOLE_TABLE_WHERE:
@@ -117,7 +139,7 @@ def warehouse_types(warehouse: Path, schema: str = "marts") -> dict[str, dict[st
 
 
 def _constraints_flow(types: list[str]) -> str:
-    return "[" + ", ".join("{type: %s}" % t for t in types) + "]"
+    return "[" + ", ".join(f"{{type: {t}}}" for t in types) + "]"
 
 
 def rewrite_yaml(text: str, model: str, types: dict[str, str], constraints: dict[str, list[str]]):
@@ -186,24 +208,20 @@ def write_data_types(manifest: dict, warehouse: Path, project_dir: Path) -> list
 def published_manifest(manifest: dict) -> dict:
     """The manifest's public models alone: what --state needs to judge their contracts."""
     nodes = {
-        uid: n
+        uid: {**n, **COMPILED_FIELDS_CLEARED}
         for uid, n in manifest["nodes"].items()
         if n["resource_type"] == "model" and n.get("access") == "public"
     }
-    out = {"metadata": manifest["metadata"], "nodes": nodes}
+    for node in nodes.values():
+        node.pop("compiled_code", None)
+    metadata = {**manifest["metadata"], "user_id": None, "send_anonymous_usage_stats": False}
+    out = {"metadata": metadata, "nodes": nodes}
     out.update({k: {} for k in MANIFEST_COLLECTIONS})
     out.update(parent_map=None, child_map=None, group_map=None)
     return out
 
 
 # ------------------------------------------------------------------ breaking-change check
-def _dbt_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # a check of YAML and SQL: never touch a warehouse file
-    env.setdefault("ABM_WAREHOUSE_PATH", ":memory:")
-    return env
-
-
 def run_dbt_state_check(
     project_dir: Path, state_dir: Path, target_path: Path, dbt: str
 ) -> tuple[int, list[dict]]:
@@ -226,7 +244,8 @@ def run_dbt_state_check(
         "--state",
         str(state_dir),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=_dbt_env())
+    # the environment of `make parse` (same profile): dbt reuses its partial parse
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     events = []
     for line in proc.stdout.splitlines():
         try:
@@ -237,7 +256,8 @@ def run_dbt_state_check(
 
 
 def _columns(node: dict) -> dict[str, str | None]:
-    return {c.lower(): (v.get("data_type") or "").lower() or None for c, v in node["columns"].items()}
+    columns = node["columns"].items()
+    return {c.lower(): (v.get("data_type") or "").lower() or None for c, v in columns}
 
 
 def _base_type(t: str | None) -> str | None:
@@ -304,9 +324,7 @@ def judge(
                 f"{old['name']} ({old['original_file_path']}): a public model of the published "
                 "interface was deleted, renamed or disabled (deprecate it as a version first)"
             )
-        elif old.get("version") is None and not any(
-            not contract_breaks(old, v) for v in versions
-        ):
+        elif old.get("version") is None and not any(not contract_breaks(old, v) for v in versions):
             problems.append(
                 f"{old['name']}: became versioned, but no version keeps its published columns "
                 "(keep the old SQL and YAML as the old version)"
