@@ -109,19 +109,19 @@ def test_the_same_change_as_a_new_version_passes(project, mart):
     new_sql, _ = drop_column(sql.read_text(), yml.read_text())
     (sql.parent / "kpi_search_monthly_v2.sql").write_text(new_sql)
     text = yml.read_text()
-    head = "  - name: kpi_search_monthly\n"
+    head = "\n- name: kpi_search_monthly\n"
     assert head in text
     yml.write_text(
         text.replace(
             head,
             head
-            + "    latest_version: 2\n"
-            + "    versions:\n"
-            + "      - v: 2\n"
-            + f"        columns: [{{include: all, exclude: [{DROPPED}]}}]\n"
-            + "      - v: 1\n"
-            + "        defined_in: kpi_search_monthly\n"
-            + f"        deprecation_date: {dt.date.today() + dt.timedelta(days=180)}\n",
+            + "  latest_version: 2\n"
+            + "  versions:\n"
+            + "  - v: 2\n"
+            + f"    columns: [{{include: all, exclude: [{DROPPED}]}}]\n"
+            + "  - v: 1\n"
+            + "    defined_in: kpi_search_monthly\n"
+            + f"    deprecation_date: {dt.date.today() + dt.timedelta(days=180)}\n",
             1,
         )
     )
