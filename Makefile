@@ -40,6 +40,7 @@ help:
 	@echo "make test       - run every test (ruff, pytest, strict parse, dbt build on a fresh database, sqlfluff, docs)"
 	@echo "make sample     - regenerate the committed sample in seeds/raw_sample"
 	@echo "make kpi-reference - regenerate docs/kpi_reference.md from docs/kpi_catalog.yml and the manifest"
+	@echo "make publish-interface - publish the marts' interface (ops/published/manifest.json) when a release is cut"
 	@echo "make clean      - remove build artefacts (keeps .venv)"
 
 # ---------------------------------------------------------------- environment
@@ -76,7 +77,7 @@ sample: venv
 # coverage, the test warehouse and every check on it, in order). Each lane's output is printed
 # when it ends. `make test-python-lane` / `make test-dbt-lane` run one of them.
 PYTHON_LANE := lint-python pytest
-DBT_LANE    := parse kpi-coverage dbt-build-test lint-sql docs lint-project gx semantic-test \
+DBT_LANE    := parse interface-check kpi-coverage dbt-build-test lint-sql docs lint-project gx semantic-test \
 	bench-floor-test
 .PHONY: test-python-lane test-dbt-lane
 
@@ -101,6 +102,17 @@ pytest: venv
 
 parse: venv
 	$(DBT) parse $(DBT_FLAGS) $(STRICT_PARSE)
+
+# The marts' public interface (docs/interface.md): no unversioned breaking change of a public
+# mart against the last release's ops/published/manifest.json (dbt's state:modified.contract on
+# the partial parse of `make parse`: seconds).
+.PHONY: interface-check publish-interface
+interface-check: venv
+	$(BIN)/abm-warehouse interface check --target target
+
+# When a release is cut: the public models of the project become the published interface.
+publish-interface: parse
+	$(BIN)/abm-warehouse interface publish --target target
 
 # Every KPI of docs/kpi_catalog.yml is a documented mart column with a test, and
 # docs/kpi_reference.md is what the YAML says (regenerate with `make kpi-reference`).

@@ -13,6 +13,9 @@ def _model(name, path, description="One row per thing.", deps=(), patch=True):
         "depends_on": {"nodes": list(deps)},
         "patch_path": ("p://" + path[:-4] + ".yml") if patch else None,
         "columns": {},
+        "access": "public",
+        "language": "sql",
+        "config": {"contract": {"enforced": True}},
     }
 
 
@@ -142,3 +145,39 @@ def test_unit_tests_nested_under_a_model_are_reported(tmp_path):
     )
     problems = check_yaml_files(tmp_path)
     assert len(problems) == 1 and "model m has a nested 'unit_tests' key" in problems[0]
+
+
+def test_marts_are_public_and_contracted():
+    uid = "model.p.kpi_x"
+    node = _model("kpi_x", "models/marts/kpis/kpi_x.sql")
+    node.update(access="protected", config={"contract": {"enforced": False}})
+    node["columns"] = {"metric_month": {"data_type": "date"}, "win_rate": {"data_type": None}}
+    assert check_manifest(_manifest({uid: node, **_pk(uid)})) == [
+        "kpi_x (models/marts/kpis/kpi_x.sql): marts are access: public (is protected)",
+        "kpi_x (models/marts/kpis/kpi_x.sql): the mart's contract is not enforced",
+        "kpi_x (models/marts/kpis/kpi_x.sql): columns without data_type: win_rate",
+    ]
+
+
+def test_a_python_mart_declares_its_types_and_the_catalog_has_them():
+    uid = "model.p.fct_ltv"
+    node = _model("fct_ltv", "models/marts/revenue/fct_ltv.py")
+    node.update(language="python", config={"contract": {"enforced": False}})
+    node["patch_path"] = "p://models/marts/revenue/fct_ltv.yml"
+    node["columns"] = {
+        "account_id": {"description": "Id.", "data_type": "varchar"},
+        "ltv": {"description": "LTV.", "data_type": "double"},
+    }
+    assert check_manifest(_manifest({uid: node, **_pk(uid)})) == []
+    built = {"account_id": {"type": "VARCHAR"}, "ltv": {"type": "BIGINT"}}
+    catalog = {"nodes": {uid: {"columns": built}}}
+    assert check_catalog(_manifest({uid: node}), catalog) == [
+        "fct_ltv: column ltv is bigint, its contract says double"
+    ]
+
+
+def test_a_model_version_is_described_in_its_model_yaml():
+    uid = "model.p.kpi_x.v2"
+    node = _model("kpi_x", "models/marts/kpis/kpi_x_v2.sql")
+    node["patch_path"] = "p://models/marts/kpis/kpi_x.yml"
+    assert check_manifest(_manifest({uid: node, **_pk(uid)})) == []

@@ -56,10 +56,12 @@
 {%- endmacro %}
 
 {% macro default__restage_by_key_config(key) -%}
-    {#- on_schema_change ignore: the run's extra `_row_outcome` column is expected, and the
-        restage strategy checks the columns itself -#}
+    {#- on_schema_change fail (dbt requires fail or append_new_columns of a contracted
+        incremental model): the restage strategy checks the columns itself, expecting the
+        run's extra `_row_outcome` column, and fails on any other change
+        (macros/utils/restage.sql) -#}
     {{ return({'materialized': 'incremental', 'incremental_strategy': 'restage', 'unique_key': key,
-               'on_schema_change': 'ignore'}) }}
+               'on_schema_change': 'fail'}) }}
 {%- endmacro %}
 
 {% macro spark__restage_by_key_config(key) -%}

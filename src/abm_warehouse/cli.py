@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "abm_warehouse.project_lint",
         "check the dbt project's structure rules on target/manifest.json (and catalog.json)",
     ),
+    "interface": (
+        "abm_warehouse.mart_interface",
+        "the marts' public interface: check breaking changes, publish the manifest, data types",
+    ),
     "kpi-reference": (
         "abm_warehouse.kpi_reference",
         "generate docs/kpi_reference.md from the KPI catalog (--check: coverage and drift)",

@@ -16,6 +16,9 @@ enforced in CI without the package (which cannot be installed offline):
   intermediate, ``dim_`` / ``fct_`` / ``kpi_`` in marts;
 * one YAML file per model, next to it and named after it;
 * every source table declares freshness and a load timestamp;
+* every mart is ``access: public`` with an enforced contract (a data_type on every column);
+  the Python marts, which dbt cannot contract, declare their data_types and, with the
+  catalog, the built columns have them (docs/interface.md);
 * with ``target/catalog.json`` (``dbt docs generate``): every column of every mart is
   documented in the model's YAML, and every documented column exists.
 """
@@ -70,6 +73,20 @@ def _has_primary_key_test(tests: list[dict], node: dict | None = None) -> bool:
     return any(names >= PK_TESTS for names in by_column.values())
 
 
+def _interface_problems(node: dict, where: str) -> list[str]:
+    """A mart is public and contracted: enforced (SQL), or its data_types declared (Python)."""
+    problems = []
+    if node.get("access") != "public":
+        problems.append(f"{where}: marts are access: public (is {node.get('access')})")
+    enforced = ((node.get("config") or {}).get("contract") or {}).get("enforced")
+    if node.get("language") == "sql" and not enforced:
+        problems.append(f"{where}: the mart's contract is not enforced")
+    untyped = sorted(c for c, v in node.get("columns", {}).items() if not v.get("data_type"))
+    if untyped:
+        problems.append(f"{where}: columns without data_type: {', '.join(untyped)}")
+    return problems
+
+
 def check_manifest(manifest: dict) -> list[str]:
     problems: list[str] = []
     project = manifest["metadata"].get("project_name")
@@ -112,8 +129,11 @@ def check_manifest(manifest: dict) -> list[str]:
                         f"{where}: {layer} models must not read the mart {parent['name']} "
                         "(move the shared logic into an intermediate model)"
                     )
+        if layer == "marts":
+            problems += _interface_problems(node, where)
         patch = node.get("patch_path")
-        expected = str(PurePosixPath(path).with_suffix(".yml"))
+        # a model version's SQL (kpi_x_v2.sql) is described in its model's YAML (kpi_x.yml)
+        expected = str(PurePosixPath(path).with_name(f"{name}.yml"))
         if not patch:
             problems.append(f"{where}: no YAML file")
         elif patch.split("://", 1)[-1] != expected:
@@ -166,6 +186,16 @@ def check_catalog(manifest: dict, catalog: dict) -> list[str]:
         for column, spec in sorted(documented.items()):
             if column in actual and not (spec.get("description") or "").strip():
                 problems.append(f"{node['name']}: column {column} has no description")
+        if node.get("language") == "python":
+            # dbt enforces no contract on Python models: their declared types, checked here
+            built = {c.lower(): v.get("type", "").lower() for c, v in entry["columns"].items()}
+            for column, spec in sorted(documented.items()):
+                declared = (spec.get("data_type") or "").lower()
+                if column in built and declared and built[column] != declared:
+                    problems.append(
+                        f"{node['name']}: column {column} is {built[column]}, "
+                        f"its contract says {declared}"
+                    )
     return problems
 
 
