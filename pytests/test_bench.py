@@ -174,6 +174,21 @@ def test_rss_poller_sees_a_child_process_memory():
     assert poller.peak_mb >= 80
 
 
+def test_the_tree_memory_counts_pages_forked_processes_share_once():
+    # a parent holds 120 MB, then forks a child that only reads it: both processes' RSS hold
+    # the pages (summed: ~240 MB), the tree holds them once (summed PSS: ~120 MB)
+    code = (
+        "import os, time; x = bytearray(120 * 2**20); x[::4096] = b'1' * len(x[::4096]); "
+        "pid = os.fork(); time.sleep(1.5); "
+        "os._exit(0) if pid == 0 else os.waitpid(pid, 0)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    with bench.RssPoller(proc.pid, interval=0.05) as poller:
+        proc.wait()
+    assert poller.peak_summed_rss_bytes >= 220 * 2**20
+    assert 110 * 2**20 <= poller.peak_bytes <= 180 * 2**20
+
+
 def test_targets_are_judged_against_the_issue_bounds():
     results = {
         "ratio_full_to_floor": 2.0,  # on the bound: met

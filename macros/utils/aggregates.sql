@@ -25,3 +25,26 @@
     union all
     select 'all' as segment
 {%- endmacro %}
+
+{#- The first row of a group by `order` (columns, compared in turn, none of them NULL), as a
+    struct of `fields` (column names): an aggregate, read as `<alias>.<field>`. One hash
+    aggregate, where row_number() over (partition by ... order by ...) = 1 sorts every row of
+    the group (int_engagement_signals' 17M person signals: 2 s against 10 s). Rows that tie on
+    every order column are interchangeable, as with row_number(). -#}
+{% macro first_by(fields, order) -%}
+    {{ return(adapter.dispatch('first_by', 'abm_warehouse')(fields, order)) }}
+{%- endmacro %}
+
+{% macro default__first_by(fields, order) -%}
+    arg_min(
+        struct_pack({% for f in fields %}{{ f }} := {{ f }}{% if not loop.last %}, {% endif %}{% endfor %}),
+        struct_pack({% for o in order %}o{{ loop.index }} := {{ o }}{% if not loop.last %}, {% endif %}{% endfor %})
+    )
+{%- endmacro %}
+
+{% macro spark__first_by(fields, order) -%}
+    min_by(
+        named_struct({% for f in fields %}'{{ f }}', {{ f }}{% if not loop.last %}, {% endif %}{% endfor %}),
+        named_struct({% for o in order %}'o{{ loop.index }}', {{ o }}{% if not loop.last %}, {% endif %}{% endfor %})
+    )
+{%- endmacro %}

@@ -713,8 +713,8 @@ STG_INCREMENTAL_DOC = """\
 -- dbt_refreshed_at), with every raw row of those keys; the `restage` strategy
 -- (macros/utils/restage.sql) deletes those keys and inserts their staged rows, so a key whose
 -- newest version was quarantined or soft-deleted leaves. A later as-of date restages the rows
--- it turns from future-dated to known (is_future_dated reads it). Per engine:
--- macros/utils/engines.sql.
+-- it turns from future-dated to known (is_future_dated reads it): from this table itself, the
+-- rows differing only in that flag. Per engine: macros/utils/engines.sql.
 """
 
 
@@ -722,14 +722,6 @@ def render_stg_sql(t: Table) -> str:
     m = model_names(t)
     key = staged_name(t, t.column(t.key[0]))
     if t.name in APPEND_ONLY_TABLES:
-        future = _future_column(t)
-        # the stored rows a later as-of date turns from future-dated to known; the branch that
-        # restages them is rendered only when there are some (stored_rows_exist)
-        ripened = f"stored.is_future_dated and stored.{staged_name(t, future)} < {{{{ as_of_end() }}}}"
-        ripened_if = (
-            "    {%- if stored_rows_exist("
-            f"'stored.is_future_dated and stored.{staged_name(t, future)} < ' ~ as_of_end()) %}}\n"
-        )
         source = [
             f"{{{{ config(**staged_events_config('{key}')) }}}}\n",
             STG_INCREMENTAL_DOC,
@@ -744,16 +736,7 @@ def render_stg_sql(t: Table) -> str:
             "    select base_rows.*",
             f"    from {{{{ ref('{m['base']}') }}}} as base_rows",
             "    cross join watermark",
-            "    where {{ written_since_watermark('base_rows') }}",
-            ripened_if,
-            "    union\n",
-            "    select base_rows.*",
-            f"    from {{{{ ref('{m['base']}') }}}} as base_rows",
-            f"    where {{{{ stage_text('{t.key[0]}') }}}} in (",
-            f"        select stored.{key} from {{{{ this }}}} as stored",
-            f"        where {ripened}",
-            "    )",
-            "    {%- endif %}\n",
+            "    where {{ written_since_watermark('base_rows') }}\n",
             "),",
             "{% else %}",
             "with source as (\n",
@@ -796,8 +779,43 @@ def render_stg_sql(t: Table) -> str:
             body.append(f"        {_flag_sql(t, flag)} as {flag},")
     body[-1] = body[-1].rstrip(",")
     lines.append("\n".join(body))
-    lines.append("\n    from source\n\n)\n\nselect * from renamed\n")
+    lines.append("\n    from source\n\n)\n")
+    if t.name in APPEND_ONLY_TABLES:
+        lines.append(_ripened_sql(t, key, staged_name(t, _future_column(t))))
+        lines.append("select * from renamed\n{% endif %}\n-- noqa: enable=all\n")
+    else:
+        lines.append("\nselect * from renamed\n")
     return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+def _ripened_sql(t: Table, key: str, future: str) -> str:
+    """The last select of an incremental staged event model when a later as-of date turns
+    stored rows from future-dated to known: those rows again (not restaged from the base model,
+    whose scan would parse every raw key: they differ only in the flag), known now, with this
+    run's stamp. Rendered only when a stored row needs it (stored_rows_exist)."""
+    ripened = f"stored.is_future_dated and stored.{future} < "
+    return (
+        "\n".join(
+            [
+                "-- noqa: disable=all",
+                f"{{% if is_incremental() and stored_rows_exist('{ripened}' ~ as_of_end()) %}}",
+                "select * from renamed",
+                "union all by name",
+                "select",
+                "    stored.* exclude (is_future_dated, dbt_refreshed_at),",
+                "    'staged' as _row_outcome,",
+                "    false as is_future_dated,",
+                "    {{ run_stamp() }} as dbt_refreshed_at",
+                "from {{ this }} as stored",
+                f"where {ripened}{{{{ as_of_end() }}}}",
+                f"    and stored.{key} not in (",
+                f"        select renamed.{key} from renamed where renamed.{key} is not null",
+                "    )",
+                "{% else %}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _future_column(t: Table) -> Column:

@@ -99,7 +99,8 @@ watermark as (
 {%- endif -%}
 {#- the start of the day after the previous run's as-of date: a literal on DuckDB (the scans
     below are then filtered by a constant), else the watermark's column -#}
-{%- set known_before = stored_timestamp(dbt.dateadd('day', 1, 'max(dbt_as_of_date)')) or 'watermark.known_before' -%}
+{%- set known_before = stored_timestamp(dbt.dateadd('day', 1, 'max(dbt_as_of_date)'))
+    or 'watermark.known_before' -%}
 {%- set changed_sessions_sql %}
 with {{ watermark_sql }},
 

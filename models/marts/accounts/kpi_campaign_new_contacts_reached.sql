@@ -1,6 +1,6 @@
 -- New contacts reached per campaign (catalog D): persons whose first-ever engagement (earliest
 -- signal with weight > 0, ties by signal type then source id) came from the campaign, and the
--- accounts they belong to. One pass over person signals.
+-- accounts they belong to. One hash aggregate over person signals (first_by).
 
 with signals as (
 
@@ -30,20 +30,17 @@ accounts as (
 first_engagements as (
 
     select
-        person_id,
-        campaign_id,
-        occurred_at
+        firsts.person_id,
+        firsts.first_signal.campaign_id,
+        firsts.first_signal.occurred_at
     from (
         select
             person_id,
-            campaign_id,
-            occurred_at,
-            row_number() over (
-                partition by person_id order by occurred_at, signal_type, source_id
-            ) as engagement_rank
+            {{ first_by(['campaign_id', 'occurred_at'], ['occurred_at', 'signal_type', 'source_id']) }}
+                as first_signal
         from signals
-    ) as ranked
-    where engagement_rank = 1
+        group by person_id
+    ) as firsts
 
 ),
 

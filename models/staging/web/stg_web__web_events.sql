@@ -7,8 +7,8 @@
 -- dbt_refreshed_at), with every raw row of those keys; the `restage` strategy
 -- (macros/utils/restage.sql) deletes those keys and inserts their staged rows, so a key whose
 -- newest version was quarantined or soft-deleted leaves. A later as-of date restages the rows
--- it turns from future-dated to known (is_future_dated reads it). Per engine:
--- macros/utils/engines.sql.
+-- it turns from future-dated to known (is_future_dated reads it): from this table itself, the
+-- rows differing only in that flag. Per engine: macros/utils/engines.sql.
 
 -- The templater indents inside the if block: the layout is checked by eye.
 -- noqa: disable=LT02
@@ -26,17 +26,6 @@ source as (
     from {{ ref('base_web__web_events') }} as base_rows
     cross join watermark
     where {{ written_since_watermark('base_rows') }}
-    {%- if stored_rows_exist('stored.is_future_dated and stored.occurred_at < ' ~ as_of_end()) %}
-
-    union
-
-    select base_rows.*
-    from {{ ref('base_web__web_events') }} as base_rows
-    where {{ stage_text('event_id') }} in (
-        select stored.web_event_id from {{ this }} as stored
-        where stored.is_future_dated and stored.occurred_at < {{ as_of_end() }}
-    )
-    {%- endif %}
 
 ),
 {% else %}
@@ -90,4 +79,22 @@ renamed as (
 
 )
 
+-- noqa: disable=all
+{% if is_incremental() and stored_rows_exist('stored.is_future_dated and stored.occurred_at < ' ~ as_of_end()) %}
 select * from renamed
+union all by name
+select
+    stored.* exclude (is_future_dated, dbt_refreshed_at),
+    'staged' as _row_outcome,
+    false as is_future_dated,
+    {{ run_stamp() }} as dbt_refreshed_at
+from {{ this }} as stored
+where stored.is_future_dated and stored.occurred_at < {{ as_of_end() }}
+    and stored.web_event_id not in (
+        select renamed.web_event_id from renamed where renamed.web_event_id is not null
+    )
+{% else %}
+
+select * from renamed
+{% endif %}
+-- noqa: enable=all
