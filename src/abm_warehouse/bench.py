@@ -83,30 +83,29 @@ def _tree_pids(root: int) -> list[int]:
     return pids
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident set size of one process (0 when it is gone)."""
+def _proc_kib(path: str, field: str) -> int | None:
+    """A `<field>: <n> kB` line of a /proc file, in bytes (None: no such file or line)."""
     try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return 0
+    return None
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of one process (0 when it is gone)."""
+    return _proc_kib(f"/proc/{pid}/status", "VmRSS:") or 0
 
 
 def pss_bytes(pid: int) -> int:
     """Proportional set size of one process: its resident pages, each page it shares with
     other processes divided among them (0 when it is gone; its RSS where the kernel does not
     report PSS)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return rss_bytes(pid)
+    pss = _proc_kib(f"/proc/{pid}/smaps_rollup", "Pss:")
+    return rss_bytes(pid) if pss is None else pss
 
 
 def tree_rss_bytes(root: int) -> int:
