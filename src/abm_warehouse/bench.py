@@ -3,8 +3,9 @@
 ``abm-warehouse bench --scales 0.25 1 --out benchmarks`` does, per scale: generate the raw
 extracts as Parquet, build the warehouse from them (``dbt build`` with ABM_RAW_EXTRACTS_PATH),
 time every phase (load, staging, intermediate, marts, Python models, snapshots, tests) from
-run_results.json, poll the peak RSS of the dbt process tree, list the slowest models, time
-``benchmarks/floor.sql`` (the headline KPIs straight from the same files, one DuckDB query),
+run_results.json, poll the peak resident memory of the dbt process tree (each page once: summed
+PSS), list the slowest models, time ``benchmarks/floor.sql`` (the headline KPIs straight from
+the same files, one DuckDB query),
 then append one more day of web and e-mail events and time ``abm-warehouse refresh`` on a
 copy (the data ends the day before the as-of date; the new day is the as-of day). Writes
 ``<out>/results.json`` and ``<out>/report.md``; not part of ``make test``.
@@ -1179,7 +1180,10 @@ def report_markdown(results: dict, label: str = "") -> str:
             "equals a from-scratch build on the same files at D + 1. The full build is as of "
             "D - 1; a first refresh (as of D) builds on a copy of the live file, the timed one "
             "(as of D + 1) on the previous generation in place, as nightly refreshes do "
-            "(`refresh base`: what it built on, from its record).",
+            "(`refresh base`: what it built on, from its record). Peak RSS: the resident "
+            "memory of the process tree, each page once (the sum of its processes' PSS; "
+            "their summed RSS counts a page forked workers share once per worker, and is "
+            "recorded beside it as `*_peak_summed_rss_mb`).",
             "",
             "| scale | code | full build s | first refresh s (copy) | refresh s | share "
             "| refresh base | peak RSS MB (full / refresh) | = full | refresh steps s |",
