@@ -83,6 +83,17 @@ def test_a_sparse_kpi_column_going_to_zero_is_not_a_vanished_kpi(tmp_path):
     assert guard.compare(_warehouse(tmp_path / "new.duckdb", won=(0.0,) * 4), live) == []
 
 
+def test_a_kpi_of_the_open_period_alone_going_to_zero_is_not_a_vanished_kpi(tmp_path):
+    """Non-zero in one month only (the closing pipeline of the as-of month, whose deals all
+    close on its last day): its falling to 0 is a new day's number, not a KPI gone dark."""
+    live = _warehouse(tmp_path / "live.duckdb", web_rows=4)
+    new = _warehouse(tmp_path / "new.duckdb", web_rows=4)
+    con = duckdb.connect(str(new))
+    con.execute("update marts.kpi_web_monthly set sessions = 0")
+    con.close()
+    assert guard.compare(new, live) == []
+
+
 def test_a_row_count_falling_by_more_than_the_share_is_found(live, tmp_path):
     assert guard.compare(_warehouse(tmp_path / "a.duckdb", base_rows=51), live) == []
     [finding] = guard.compare(_warehouse(tmp_path / "b.duckdb", base_rows=40), live)

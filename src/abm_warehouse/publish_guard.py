@@ -7,8 +7,11 @@ compares the candidate with what is live and stops the publish on:
 
 * ``mart_emptied``       a table of the marts schema that had rows and has none;
 * ``kpi_vanished``       a numeric column of a ``kpi_`` mart that had non-zero values (in at least
-                         ``MIN_NONZERO_ROWS`` rows: a sparse column flickers) and is now NULL or
-                         0 in every row (a KPI family that went dark);
+                         ``MIN_NONZERO_ROWS`` rows: a sparse column flickers; and, in a mart by
+                         period, in at least ``MIN_NONZERO_PERIODS`` periods: a KPI of the
+                         open period alone, such as the closing pipeline of a month whose deals
+                         all close on its last day, may fall to 0 the next day) and is now NULL
+                         or 0 in every row (a KPI family that went dark);
 * ``row_count_drop``     a table (staging, intermediate, marts) whose row count fell by more than
                          ``max_row_drop`` (a share, default 0.5);
 * ``null_share_jump``    an amount column of a mart (money: amount, MRR, revenue, spend, cost,
@@ -35,8 +38,11 @@ import duckdb
 SCHEMAS = ("staging", "intermediate", "marts")
 MAX_ROW_DROP = 0.5
 MAX_NULL_JUMP = 0.25
-# A KPI column "vanishes" only if it had at least this many non-zero rows.
+# A KPI column "vanishes" only if it had at least this many non-zero rows, in a mart by period
+# in at least this many periods (its first column of PERIOD_COLUMNS).
 MIN_NONZERO_ROWS = 3
+MIN_NONZERO_PERIODS = 2
+PERIOD_COLUMNS = ("metric_month", "period_start", "metric_quarter", "send_month", "cohort_month")
 # Money columns of the marts whose NULL share is watched.
 AMOUNT_COLUMN = re.compile(
     r"(^|_)(amount|mrr|arr|revenue|spend|cost|budget|ltv|arpa|pipeline)(_|$)", re.IGNORECASE
@@ -87,21 +93,32 @@ def _is_numeric(type_: str) -> bool:
 
 def _profile(
     con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]
-) -> tuple[int, dict[str, int], dict[str, int]]:
-    """(rows, non-zero counts of kpi_ numeric columns, NULL counts of amount columns)."""
+) -> tuple[int, dict[str, tuple[int, int | None]], dict[str, int]]:
+    """(rows, (non-zero rows, periods with a non-zero value or None without a period column)
+    of the kpi_ numeric columns, NULL counts of the amount columns)."""
     is_kpi = table.startswith("marts.kpi_")
     is_mart = table.startswith("marts.")
+    names = [c for c, _ in columns]
+    period = next((c for c in PERIOD_COLUMNS if c in names), None)
     nonzero = [c for c, t in columns if is_kpi and _is_numeric(t)]
     amounts = [c for c, t in columns if is_mart and _is_numeric(t) and AMOUNT_COLUMN.search(c)]
     parts = ["count(*)"]
     parts += [f'count(case when "{c}" <> 0 then 1 end)' for c in nonzero]
+    parts += [
+        f'count(distinct case when "{c}" <> 0 then "{period}" end)' if period else "null"
+        for c in nonzero
+    ]
     parts += [f'count(*) - count("{c}")' for c in amounts]
     row = con.execute(f"select {', '.join(parts)} from {_quoted(table)}").fetchone()
-    n = int(row[0])
+    n, k = int(row[0]), len(nonzero)
+    rows, periods = row[1 : 1 + k], row[1 + k : 1 + 2 * k]
     return (
         n,
-        dict(zip(nonzero, (int(v) for v in row[1 : 1 + len(nonzero)]), strict=True)),
-        dict(zip(amounts, (int(v) for v in row[1 + len(nonzero) :]), strict=True)),
+        {
+            c: (int(r), None if p is None else int(p))
+            for c, r, p in zip(nonzero, rows, periods, strict=True)
+        },
+        dict(zip(amounts, (int(v) for v in row[1 + 2 * k :]), strict=True)),
     )
 
 
@@ -146,8 +163,13 @@ def _table_findings(table, before, after, max_row_drop, max_null_jump) -> list[F
                 f"more than {max_row_drop:.0%})",
             )
         )
-    for column, count in nonzero0.items():
-        if count >= MIN_NONZERO_ROWS and column in nonzero1 and nonzero1[column] == 0:
+    for column, (count, periods) in nonzero0.items():
+        if (
+            count >= MIN_NONZERO_ROWS
+            and (periods is None or periods >= MIN_NONZERO_PERIODS)
+            and column in nonzero1
+            and nonzero1[column][0] == 0
+        ):
             out.append(
                 Finding(
                     "kpi_vanished",
