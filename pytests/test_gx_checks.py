@@ -1,4 +1,4 @@
-"""GX suites (abm_warehouse.gx_checks) on hand-made frames: no warehouse build needed.
+"""GX suites (abm_warehouse.quality.gx_checks) on hand-made frames: no warehouse build needed.
 
 The run on the real warehouse is the `gx` step of `make test`.
 """
@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from abm_warehouse import gx_checks as g
+from abm_warehouse.quality import gx_checks as g
 
 MART = "model.abm.kpi_demo_monthly"
 

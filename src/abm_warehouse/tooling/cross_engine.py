@@ -9,7 +9,7 @@ on Spark, the rows of the disabled models: those DuckDB rows are left out of the
 and counted. `make test-cross-engine` runs this in the Spark virtualenv after `make test-spark`
 (Spark metastore) and `make dbt-build-test` (DuckDB file):
 
-    .venv-spark/bin/python -m abm_warehouse.cross_engine \
+    .venv-spark/bin/python -m abm_warehouse.tooling.cross_engine \
         --duckdb target/test/warehouse.duckdb --spark-dir target/spark \
         --spark-manifest target/spark-dbt/manifest.json
 """
@@ -157,7 +157,7 @@ def main(argv: list[str]) -> int:
     os.environ["TZ"] = "UTC"  # PySpark turns timestamps into datetimes in the local zone
     import duckdb
 
-    from abm_warehouse.spark_session import local_spark_session
+    from abm_warehouse.tooling.spark_session import local_spark_session
 
     disabled = {}
     if args.spark_manifest:

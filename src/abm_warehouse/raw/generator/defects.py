@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from abm_warehouse.contract import DEFECT_CLASSES, Table
+from abm_warehouse.raw.contract import DEFECT_CLASSES, Table
 
 MANIFEST_COLUMNS = [
     "table_name",

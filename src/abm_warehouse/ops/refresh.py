@@ -52,7 +52,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from abm_warehouse import as_of, inputs, load, publish_guard
+from abm_warehouse.ops import as_of, inputs, publish_guard
+from abm_warehouse.raw import load
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -295,7 +296,7 @@ def default_project_dir() -> Path:
     cwd = Path.cwd()
     if (cwd / "dbt_project.yml").is_file():
         return cwd
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[3]
 
 
 def dbt_executable() -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from abm_warehouse.contract import LOADED_AT
+from abm_warehouse.raw.contract import LOADED_AT
 
 
 class TableSink:

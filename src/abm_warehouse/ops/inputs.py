@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from abm_warehouse import contract
+from abm_warehouse.raw import contract
 
 # Project paths whose change can change any relation: a change means a full build.
 CODE_PATHS = (
@@ -319,7 +319,7 @@ def current_inputs(
 ) -> Inputs:
     env = dict(os.environ if env is None else env)
     extracts = (env.get("ABM_RAW_EXTRACTS_PATH") or "").strip() or None
-    from abm_warehouse import load  # a loader's database (ABM_RAW_DATABASE_PATH)
+    from abm_warehouse.raw import load  # a loader's database (ABM_RAW_DATABASE_PATH)
 
     database = None if extracts else load.database_from_env(env)
     if database is not None:

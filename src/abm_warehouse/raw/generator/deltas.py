@@ -49,10 +49,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from abm_warehouse.contract import LOADED_AT, Table
-from abm_warehouse.generator.defects import fmt_ts
-from abm_warehouse.generator.sinks import load_date_of, sync_time
-from abm_warehouse.generator.story import World, b, money, rng_for
+from abm_warehouse.raw.contract import LOADED_AT, Table
+from abm_warehouse.raw.generator.defects import fmt_ts
+from abm_warehouse.raw.generator.sinks import load_date_of, sync_time
+from abm_warehouse.raw.generator.story import World, b, money, rng_for
 
 # Tables whose rows carry their own load time: appended in the sync of their _loaded_at.
 APPEND_TABLES = (

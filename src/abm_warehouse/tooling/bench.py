@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
-from abm_warehouse import inputs
+from abm_warehouse.ops import inputs
 
 # Keys results.json always has (issue 10); values may be null when not measured.
 RESULT_KEYS = (
@@ -56,7 +56,7 @@ EVENT_TABLES = {"web_event": ("event_id", "occurred_at"), "email_event": ("id", 
 
 
 def project_root() -> Path:
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[3]
 
 
 # ---------------------------------------------------------------------------- memory
@@ -450,7 +450,7 @@ def run_floor_process(raw: Path, as_of: date, memory_limit: str, stem: Path) -> 
     cmd = [
         sys.executable,
         "-m",
-        "abm_warehouse.bench",
+        "abm_warehouse.tooling.bench",
         "--floor-only",
         str(raw),
         "--floor-json",
@@ -515,7 +515,7 @@ def bench_scale(
     reuse_build: bool = False,
 ) -> dict:
     """Generate, build, floor and (optionally) incremental refresh at one scale."""
-    from abm_warehouse.generator.cli import generate
+    from abm_warehouse.raw.generator.cli import generate
 
     root = project_root()
     bin_dir = Path(sys.executable).parent
@@ -746,7 +746,7 @@ def bench_daily(
     that every mart of the refreshed warehouse equals a from-scratch build on the same files
     at D + 1 (`daily_refresh_equals_full`).
     """
-    from abm_warehouse.generator.cli import generate
+    from abm_warehouse.raw.generator.cli import generate
 
     root = project_root()
     bin_dir = Path(sys.executable).parent
@@ -1378,6 +1378,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(prog="abm_warehouse.bench")
+    p = argparse.ArgumentParser(prog="abm_warehouse.tooling.bench")
     add_arguments(p)
     sys.exit(run(p.parse_args()))

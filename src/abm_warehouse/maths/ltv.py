@@ -9,10 +9,10 @@
 
 Input columns (int_subscription_lifetimes): lifetime_id, account_id, segment, billing_interval,
 started_at, end_state ('active' / 'churned' / 'switched_interval'), is_churned, renewals,
-period_amount_reporting. The maths is in :mod:`abm_warehouse.sbg`.
+period_amount_reporting. The maths is in :mod:`abm_warehouse.maths.sbg`.
 
 Every entry point takes its inputs as a DuckDB relation, a PySpark DataFrame or a pandas frame
-(:mod:`abm_warehouse.frames`): the sBG fits and the survival curves only need the number of
+(:mod:`abm_warehouse.maths.frames`): the sBG fits and the survival curves only need the number of
 lifetimes per billing interval, segment, renewals and churn flag (:func:`lifetime_counts`),
 counted in the engine; :func:`account_ltv` reads the lifetimes' columns it needs (one row per
 subscription lifetime) and the revenue per account.
@@ -26,7 +26,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from abm_warehouse import frames, sbg
+from abm_warehouse.maths import frames, sbg
 
 INTERVALS = ("month", "year")
 SEGMENTS = ("all", "ABM", "non-ABM")

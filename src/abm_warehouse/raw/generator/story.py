@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from abm_warehouse.generator.defects import fmt_ts
+from abm_warehouse.raw.generator.defects import fmt_ts
 
 SITE = "https://www.abmwarehouse-demo.com"
 INDUSTRIES = (

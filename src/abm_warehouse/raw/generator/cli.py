@@ -25,12 +25,12 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from abm_warehouse.contract import LOADED_AT, TABLES, table
-from abm_warehouse.generator import crm, events
-from abm_warehouse.generator.defects import MANIFEST_COLUMNS, inject
-from abm_warehouse.generator.deltas import APPEND_TABLES, Deltas
-from abm_warehouse.generator.sinks import DailySink, TableSink
-from abm_warehouse.generator.story import build_world, rng_for
+from abm_warehouse.raw.contract import LOADED_AT, TABLES, table
+from abm_warehouse.raw.generator import crm, events
+from abm_warehouse.raw.generator.defects import MANIFEST_COLUMNS, inject
+from abm_warehouse.raw.generator.deltas import APPEND_TABLES, Deltas
+from abm_warehouse.raw.generator.sinks import DailySink, TableSink
+from abm_warehouse.raw.generator.story import build_world, rng_for
 
 DEFECT_RATE = 0.01
 MIN_DEFECTS_PER_CLASS = 2

@@ -44,7 +44,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from abm_warehouse import contract, inputs
+from abm_warehouse.ops import inputs
+from abm_warehouse.raw import contract
 
 DEFAULT_DATABASE = Path("warehouse/landing.duckdb")
 # Not the database file's name (a file `abm_raw.duckdb` with a dataset `abm_raw` confuses

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from abm_warehouse.generator.defects import fmt_ts
-from abm_warehouse.generator.story import KEYWORDS, SITE, World, b, d, money, rng_for
+from abm_warehouse.raw.generator.defects import fmt_ts
+from abm_warehouse.raw.generator.story import KEYWORDS, SITE, World, b, d, money, rng_for
 
 PROGRAMS = ("newsletter", "nurture", "abm", "product")
 PAGES = ("/", "/pricing", "/product", "/customers", "/about", "/blog", "/integrations")

@@ -1,6 +1,6 @@
 """Render the dbt files that follow from the raw contract, and check they have not drifted.
 
-From ``abm_warehouse.contract`` this writes, per raw table:
+From ``abm_warehouse.raw.contract`` this writes, per raw table:
 
 * ``models/staging/<system>/_<system>__sources.yml`` — the source, its columns with
   ``meta.contract_type`` / ``meta.required`` / ``meta.accepted_values`` and ``meta.needed_by``
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import yaml
 
-from abm_warehouse import column_lineage
-from abm_warehouse.contract import (
+from abm_warehouse.quality import column_lineage
+from abm_warehouse.raw.contract import (
     APPEND_ONLY_TABLES,
     DEFECT_CLASSES,
     KNOWN_CURRENCIES,
@@ -40,10 +40,12 @@ from abm_warehouse.contract import (
     Column,
     Table,
 )
-from abm_warehouse.generator.cli import DEFECT_RATE, MIN_DEFECTS_PER_CLASS
+from abm_warehouse.raw.generator.cli import DEFECT_RATE, MIN_DEFECTS_PER_CLASS
 
-HEADER = "# Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.\n"
-SQL_HEADER = "-- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.\n"
+HEADER = "# Rendered from src/abm_warehouse/raw/contract.py by `abm-warehouse contract --write`.\n"
+SQL_HEADER = (
+    "-- Rendered from src/abm_warehouse/raw/contract.py by `abm-warehouse contract --write`.\n"
+)
 
 NO_PLURAL = ("_daily", "_monthly", "_history")
 RENAMES = {
@@ -139,7 +141,7 @@ def _dump(data: dict) -> str:
 
 
 def render_sources(system: str) -> str:
-    # the kpi_ marts each column feeds (src/abm_warehouse/column_lineage.json): a column with
+    # the kpi_ marts each column feeds (src/abm_warehouse/quality/column_lineage.json): a column with
     # any is needed, and its absence from a file stops the build (raw_needed_columns.sql)
     lineage = column_lineage.load()
     tables = []

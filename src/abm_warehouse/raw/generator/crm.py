@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from abm_warehouse.generator.defects import fmt_ts
-from abm_warehouse.generator.story import (
+from abm_warehouse.raw.generator.defects import fmt_ts
+from abm_warehouse.raw.generator.story import (
     STAGE_PROB,
     STAGES,
     Account,

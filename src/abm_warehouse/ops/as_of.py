@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from abm_warehouse import inputs
+from abm_warehouse.ops import inputs
 
 POLICIES = ("loaded", "yesterday", "today", "live")
 DEFAULT_POLICY = "loaded"

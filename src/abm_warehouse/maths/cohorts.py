@@ -3,7 +3,7 @@
 The dbt Python model ``kpi_cohort_retention`` is a thin wrapper around :func:`cohort_retention`,
 which takes a DuckDB relation, a PySpark DataFrame or a pandas frame: the row-level work (as-of
 filter, one MRR per account and month, each account's cohort, starting MRR and segment) runs in
-the engine through narwhals (:mod:`abm_warehouse.frames`); pandas gets one row per account and
+the engine through narwhals (:mod:`abm_warehouse.maths.frames`); pandas gets one row per account and
 one per account and month with a non-zero MRR, lays out the cohort x month grid and sums.
 The sums stay in one pandas group-by on purpose: starting, retained and gross MRR are then added
 in the same order, so retention is exactly 1 at k = 0 and gross retention never exceeds 1
@@ -35,7 +35,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from abm_warehouse import frames
+from abm_warehouse.maths import frames
 
 OUTPUT_COLUMNS = [
     "segment",

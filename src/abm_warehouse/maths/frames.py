@@ -1,7 +1,7 @@
 """The dataframe layer of the Python models: one code path for DuckDB, Spark and pandas.
 
-The dbt Python models hand their inputs (``dbt.ref(...)``) to :mod:`abm_warehouse.cohorts` and
-:mod:`abm_warehouse.ltv` as they come: a DuckDB relation on dbt-duckdb, a PySpark DataFrame on
+The dbt Python models hand their inputs (``dbt.ref(...)``) to :mod:`abm_warehouse.maths.cohorts` and
+:mod:`abm_warehouse.maths.ltv` as they come: a DuckDB relation on dbt-duckdb, a PySpark DataFrame on
 Spark / Databricks, or a pandas DataFrame (the pytests). :func:`lazy` wraps any of them in a
 `narwhals <https://narwhals-dev.github.io/narwhals/>`_ LazyFrame; the row-level work (filters,
 joins, group-bys) is written once with narwhals expressions and runs inside the engine; only

@@ -83,7 +83,7 @@ def called_functions(sql: str) -> set[str]:
 def main(argv: list[str]) -> int:
     from dbt.cli.main import dbtRunner
 
-    from abm_warehouse.spark_session import local_spark_session
+    from abm_warehouse.tooling.spark_session import local_spark_session
 
     spark_dir = os.environ.get("ABM_SPARK_DIR", "target/spark-sql-check")
     target_path = "target/spark-sql-check-dbt"
