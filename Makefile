@@ -163,7 +163,7 @@ docs: venv
 lint-project: venv
 	$(BIN)/abm-warehouse lint-project --target target
 
-# Great Expectations suites of every mart on the test warehouse (src/abm_warehouse/quality/gx_checks.py,
+# Great Expectations suites of every mart on the test warehouse (src/abm_warehouse/quality/gx_checks/,
 # docs/data_quality.md); Data Docs in target/gx_docs. Needs the manifest of the dbt steps above.
 .PHONY: gx
 gx: venv
