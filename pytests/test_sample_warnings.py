@@ -21,10 +21,10 @@ from abm_warehouse.raw.contract import TABLES
 from abm_warehouse.raw.contract_render import (
     FLAG_DEFECTS,
     FOREIGN_KEYS,
-    _flags,
     flag_expectation,
     orphan_expectation,
 )
+from abm_warehouse.raw.contract_render.names import _flags
 from abm_warehouse.raw.generator.cli import DEFECT_RATE
 
 BY_NAME = {t.name: t for t in TABLES}
