@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from abm_warehouse.raw.contract import LOADED_AT, TABLES, table
-from abm_warehouse.raw.generator import crm, events
+from abm_warehouse.raw.generator import crm, deals, events
 from abm_warehouse.raw.generator.defects import MANIFEST_COLUMNS, inject
 from abm_warehouse.raw.generator.deltas import APPEND_TABLES, Deltas
 from abm_warehouse.raw.generator.sinks import DailySink, TableSink
@@ -124,7 +124,7 @@ def generate(
     if deltas is not None:  # the leads' versions follow their status history
         deltas.add_lead_history(w.tables["lead_history"])
     emit_done("contact", "lead_history", "lead_score_change", "nurture_enrollment")
-    crm.opportunities(w)  # sets the leads' converted opportunity
+    deals.opportunities(w)  # sets the leads' converted opportunity
     if deltas is not None:  # the opportunities' versions follow their stage history
         deltas.add_opportunity_history(w.tables["opportunity_history"])
     emit_done("lead", "opportunity", "opportunity_history", "opportunity_contact_role")
