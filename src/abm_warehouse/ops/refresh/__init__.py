@@ -28,6 +28,11 @@ line to `refresh.log` beside the warehouse. `--rollback` puts a generation back,
 prints what is live. See docs/operations.md.
 """
 
+# The package, one module per section: paths (files of a warehouse), lock (the lock, child
+# processes), config (options, post-build checks), plan (as-of date, what to build, dbt's
+# artefacts), database (the build file's ops schema), publishing (generations, standby),
+# runlog (refresh.log), flow (one run), live (--status, --rollback), cli (the command line).
+
 from abm_warehouse.ops.refresh.cli import add_arguments, run
 from abm_warehouse.ops.refresh.config import Options, post_build_commands
 from abm_warehouse.ops.refresh.database import generation_of

@@ -14,8 +14,6 @@ from abm_warehouse.ops.refresh.live import rollback, status
 from abm_warehouse.ops.refresh.lock import log
 from abm_warehouse.ops.refresh.paths import DEFAULT_KEEP, DEFAULT_WAREHOUSE
 
-# ---------------------------------------------------------------------------- command line
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter

@@ -14,8 +14,6 @@ from pathlib import Path
 from abm_warehouse.ops import publish_guard
 from abm_warehouse.ops.refresh.paths import DEFAULT_KEEP
 
-# ---------------------------------------------------------------------------- configuration
-
 
 def default_project_dir() -> Path:
     cwd = Path.cwd()

@@ -12,8 +12,6 @@ from abm_warehouse.ops import inputs
 from abm_warehouse.ops.refresh.paths import COUNTED_SCHEMAS, Paths, _utc, fsync_file, new_run_id
 from abm_warehouse.ops.refresh.runlog import read_log
 
-# ---------------------------------------------------------------------------- the database
-
 
 def generation_of(path: Path) -> str:
     """The generation id of a warehouse file: its latest ops.refresh_runs row, else its mtime."""

@@ -48,8 +48,6 @@ from abm_warehouse.ops.refresh.publishing import (
 )
 from abm_warehouse.ops.refresh.runlog import _base_record, append_log
 
-# ---------------------------------------------------------------------------- refresh
-
 
 class _Terminated(Exception):
     pass

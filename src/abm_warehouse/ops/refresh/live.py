@@ -34,8 +34,6 @@ from abm_warehouse.ops.refresh.plan import _live_as_of, _read_previous
 from abm_warehouse.ops.refresh.publishing import _clean_stale, archive_live
 from abm_warehouse.ops.refresh.runlog import _base_record, append_log, read_log
 
-# ---------------------------------------------------------------------------- rollback
-
 
 def rollback(warehouse: Path, to: str | None) -> int:
     paths = Paths(warehouse.absolute())

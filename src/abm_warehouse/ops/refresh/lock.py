@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# ---------------------------------------------------------------------------- the lock
-
 
 class LockBusy(Exception):
     """Another process holds the refresh lock."""

@@ -14,8 +14,6 @@ from abm_warehouse.ops.refresh.config import Options
 from abm_warehouse.ops.refresh.paths import Paths
 from abm_warehouse.raw import load
 
-# ---------------------------------------------------------------------------- the plan
-
 
 def _read_previous(build: Path) -> inputs.Inputs | None:
     """The inputs recorded in the copy of the live file (None: no live file or no record)."""

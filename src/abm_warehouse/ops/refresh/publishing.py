@@ -13,8 +13,6 @@ from abm_warehouse.ops.refresh.database import _quoted, _relations, generation_o
 from abm_warehouse.ops.refresh.lock import log
 from abm_warehouse.ops.refresh.paths import Paths, _remove, fsync_dir, fsync_file
 
-# ---------------------------------------------------------------------------- publishing
-
 
 def archive_live(paths: Paths, generation_id: str) -> Path:
     """Put the live file into generations/ under its id: a hard link (a copy if links fail).

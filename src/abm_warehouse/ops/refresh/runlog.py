@@ -11,8 +11,6 @@ from typing import Any
 
 from abm_warehouse.ops.refresh.paths import Paths
 
-# ---------------------------------------------------------------------------- the run log
-
 
 def append_log(paths: Paths, record: dict[str, Any]) -> None:
     paths.directory.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,10 @@ first in GX's BASIC result format (a failing suite again in SUMMARY, what the re
 Data Docs show), and GX is imported only when a suite runs.
 """
 
+# The package, one module per section: suites (suites as data), manifest (the marts of the
+# manifest), rules (hand-written rules), derived (derived suites), build (every suite),
+# runner (GX, forked workers, Data Docs), warehouse (reading the marts, the report), cli.
+
 from abm_warehouse.quality.gx_checks.build import build_suites, mart_suite
 from abm_warehouse.quality.gx_checks.cli import add_arguments, run
 from abm_warehouse.quality.gx_checks.derived import derived_suites

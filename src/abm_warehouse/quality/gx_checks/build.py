@@ -28,9 +28,6 @@ if TYPE_CHECKING:  # pandas and GX load only when a suite runs: a no-op check st
     import pandas as pd
 
 
-# ---------------------------------------------------------------------------- building suites
-
-
 def mart_suite(
     spec: MartSpec,
     rules: Iterable[Expect] = (),

@@ -23,9 +23,6 @@ if TYPE_CHECKING:  # pandas and GX load only when a suite runs: a no-op check st
     import pandas as pd
 
 
-# ---------------------------------------------------------------------------- derived frames
-
-
 def attribution_weight_sums(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per opportunity x attribution model: the sum of its weights."""
     attribution = frames["fct_attribution"]

@@ -10,8 +10,6 @@ from typing import Any
 
 from abm_warehouse.quality.gx_checks.suites import MART_PREFIXES, MART_SCHEMA
 
-# ---------------------------------------------------------------------------- the manifest
-
 
 @dataclass
 class MartSpec:

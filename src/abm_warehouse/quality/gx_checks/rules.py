@@ -18,8 +18,6 @@ if TYPE_CHECKING:  # pandas and GX load only when a suite runs: a no-op check st
     import pandas as pd
 
 
-# ---------------------------------------------------------------------------- hand-written rules
-
 # Grain columns that are NULL by definition (the reason is the model's description).
 NULLABLE_GRAIN: dict[str, set[str]] = {
     "fct_attribution": {"touch_id"},  # the one 'unattributed' row of an opportunity x model

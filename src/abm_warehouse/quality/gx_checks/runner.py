@@ -17,9 +17,6 @@ if TYPE_CHECKING:  # pandas and GX load only when a suite runs: a no-op check st
     import pandas as pd
 
 
-# ---------------------------------------------------------------------------- GX
-
-
 def _quiet_gx() -> None:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
 

@@ -15,9 +15,6 @@ if TYPE_CHECKING:  # pandas and GX load only when a suite runs: a no-op check st
     import pandas as pd
 
 
-# ---------------------------------------------------------------------------- the warehouse
-
-
 def read_frames(warehouse: Path, tables: Iterable[str], schema: str) -> dict[str, pd.DataFrame]:
     """Each existing table of `schema` as a pandas frame, read with duckdb (read-only)."""
     import duckdb

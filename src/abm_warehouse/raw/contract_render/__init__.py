@@ -18,6 +18,10 @@ committed file differs from a fresh render, so the contract, the sources and the
 layer cannot drift apart.
 """
 
+# The package, one module per section: names (headers, model and column names, flags), yml
+# (sources, seeds, base and quarantine YAML), expectations (expected flags and orphans, stg_
+# YAML, versioned tables), sql (the models' SQL), files (render all, check, write, the CLI).
+
 from abm_warehouse.raw.contract_render.expectations import (
     FLAG_DEFECTS,
     flag_expectation,

@@ -17,7 +17,6 @@ from abm_warehouse.raw.contract_render.sql import _future_column, render_stg_sql
 from abm_warehouse.raw.contract_render.yml import FOREIGN_KEYS, REFRESHED_AT_DOC, _dump
 from abm_warehouse.raw.generator.cli import DEFECT_RATE, MIN_DEFECTS_PER_CLASS
 
-# ---------------------------------------------------------------- expected flags and orphans
 # The staging flags and foreign keys are warn tests. The generator injects each defect class
 # of a table (contract.Table.defects) into DEFECT_RATE of its rows, at least
 # MIN_DEFECTS_PER_CLASS (generator/cli.py), so the committed sample carries flagged and orphan

@@ -32,7 +32,6 @@ from abm_warehouse.raw.contract_render.yml import (
 )
 
 
-# ----------------------------------------------------------------------------- files
 def render_all() -> dict[Path, str]:
     files: dict[Path, str] = {}
     for system in dict.fromkeys(t.system for t in TABLES):

@@ -18,7 +18,6 @@ from abm_warehouse.raw.contract_render.names import (
 )
 
 
-# ----------------------------------------------------------------------------- SQL
 def render_base_sql(t: Table) -> str:
     if t.name in APPEND_ONLY_TABLES:
         # incremental: rows of keys with newer loads are restaged (delete+insert by raw row)

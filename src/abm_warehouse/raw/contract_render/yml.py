@@ -16,7 +16,6 @@ from abm_warehouse.raw.contract import (
 from abm_warehouse.raw.contract_render.names import HEADER, model_names
 
 
-# ----------------------------------------------------------------------------- YAML
 class _FlowList(list):
     """A list dumped in flow style ([a, b, ...]), wrapped at the width: long, rarely read."""
 

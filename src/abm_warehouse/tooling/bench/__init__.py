@@ -11,6 +11,11 @@ copy (the data ends the day before the as-of date; the new day is the as-of day)
 ``<out>/results.json`` and ``<out>/report.md``; not part of ``make test``.
 """
 
+# The package, one module per section: common (shared constants), memory (PSS / RSS of a
+# process tree), phases (run_results.json by phase), floor (the bare-DuckDB floor and the
+# marts' KPIs), one_more_day, scale (one scale), daily (the daily-sync scenario), compare
+# (refreshed vs rebuilt), results (results.json, report.md), cli; __main__ runs the floor.
+
 from abm_warehouse.tooling.bench.cli import add_arguments, run
 from abm_warehouse.tooling.bench.common import DEFAULT_AS_OF, EVENT_TABLES, RESULT_KEYS
 from abm_warehouse.tooling.bench.compare import compare_schemas

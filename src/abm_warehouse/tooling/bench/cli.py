@@ -15,8 +15,6 @@ from abm_warehouse.tooling.bench.floor import run_floor
 from abm_warehouse.tooling.bench.results import merge_runs, summarize, write_results
 from abm_warehouse.tooling.bench.scale import bench_scale
 
-# ---------------------------------------------------------------------------- command line
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 4.0])

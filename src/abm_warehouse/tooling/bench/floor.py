@@ -10,8 +10,6 @@ from pathlib import Path
 
 from abm_warehouse.tooling.bench.common import DEFAULT_AS_OF, FLOOR_SQL, project_root
 
-# ---------------------------------------------------------------------------- floor
-
 
 def generated_rows(raw_dir: Path) -> dict[str, int]:
     """Rows per table of a generated Parquet folder (from the files' metadata)."""

@@ -9,8 +9,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-# ---------------------------------------------------------------------------- memory
-
 
 def _tree_pids(root: int) -> list[int]:
     """``root`` and every descendant, from /proc (Linux)."""

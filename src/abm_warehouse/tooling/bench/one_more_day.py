@@ -9,8 +9,6 @@ from pathlib import Path
 from abm_warehouse.tooling.bench.common import EVENT_TABLES
 from abm_warehouse.tooling.bench.floor import raw_file
 
-# ---------------------------------------------------------------------------- one more day
-
 
 def append_one_day(raw_dir: Path, out_dir: Path, as_of: date) -> dict:
     """A copy of ``raw_dir`` whose event tables gain one more day (as_of + 1): the events of

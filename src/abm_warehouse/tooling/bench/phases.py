@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from abm_warehouse.tooling.bench.common import PHASES
 
-# ---------------------------------------------------------------------------- dbt phases
-
 
 def node_phase(node: dict) -> str:
     """Benchmark phase of a manifest node (model, seed, snapshot, test)."""

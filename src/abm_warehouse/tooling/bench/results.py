@@ -7,9 +7,6 @@ from pathlib import Path
 
 from abm_warehouse.tooling.bench.scale import machine
 
-# ---------------------------------------------------------------------------- results
-
-
 # The targets on a 2-core, 24 GiB machine: (results key, bound, what it means).
 TARGETS = (
     ("ratio_full_to_floor", 2.0, "full build ≤ 2× the floor"),

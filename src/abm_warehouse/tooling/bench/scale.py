@@ -22,8 +22,6 @@ from abm_warehouse.tooling.bench.memory import run_measured
 from abm_warehouse.tooling.bench.one_more_day import append_one_day
 from abm_warehouse.tooling.bench.phases import phase_timings, slowest_nodes
 
-# ---------------------------------------------------------------------------- one scale
-
 
 def run_floor_process(raw: Path, as_of: date, memory_limit: str, stem: Path) -> dict:
     """Run the floor in a child process (so its RSS is its own): seconds, peak RSS, rows."""
