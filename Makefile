@@ -18,7 +18,7 @@ DBT_FLAGS   ?= --profiles-dir . --project-dir .
 # (dbt_project.yml), so it repeats their silence of dbt's OSI-export warnings (MFConverterIssue).
 STRICT_PARSE := --warn-error-options \
 	'{"error": ["NoNodeForYamlKey", "NodeNotFoundOrDisabled"], "silence": ["MFConverterIssue"]}'
-# Publish-guard findings to accept (keys or patterns, src/abm_warehouse/publish_guard.py):
+# Publish-guard findings to accept (keys or patterns, src/abm_warehouse/ops/publish_guard.py):
 #   make warehouse ACCEPT="'mart_emptied:*'"
 ACCEPT ?=
 # Own extracts instead of the committed sample: ABM_RAW_EXTRACTS_PATH=/path/to/folder make warehouse
@@ -163,7 +163,7 @@ docs: venv
 lint-project: venv
 	$(BIN)/abm-warehouse lint-project --target target
 
-# Great Expectations suites of every mart on the test warehouse (src/abm_warehouse/gx_checks.py,
+# Great Expectations suites of every mart on the test warehouse (src/abm_warehouse/quality/gx_checks/,
 # docs/data_quality.md); Data Docs in target/gx_docs. Needs the manifest of the dbt steps above.
 .PHONY: gx
 gx: venv
@@ -303,9 +303,9 @@ test-spark: venv-spark
 spark-sql-check: venv-spark
 	rm -rf target/spark-sql-check && mkdir -p target/spark-sql-check
 	ABM_TARGET=spark ABM_SPARK_DIR=$(abspath target/spark-sql-check) SPARK_LOCAL_IP=127.0.0.1 \
-		$(SPARK_BIN)/python -m abm_warehouse.spark_sql_check
+		$(SPARK_BIN)/python -m abm_warehouse.tooling.spark_sql_check
 
-# The KPI marts of both engines compared (abm_warehouse.cross_engine): every marts.kpi_* table of
+# The KPI marts of both engines compared (abm_warehouse.tooling.cross_engine): every marts.kpi_* table of
 # the Spark metastore left by `make test-spark` against TEST_WAREHOUSE left by
 # `make dbt-build-test` (or `make test`); same rows, floats within 1e-9. Tables disabled on
 # Spark are listed as skipped with the reason. Does not rebuild either side.
@@ -313,7 +313,7 @@ spark-sql-check: venv-spark
 test-cross-engine: venv-spark
 	@test -f $(TEST_WAREHOUSE) || { echo "test-cross-engine: no $(TEST_WAREHOUSE): run make dbt-build-test first" >&2; exit 1; }
 	@test -f $(SPARK_TARGET_PATH)/manifest.json && test -d $(SPARK_DIR)/metastore_db || { echo "test-cross-engine: no Spark build in $(SPARK_DIR): run make test-spark first" >&2; exit 1; }
-	SPARK_LOCAL_IP=127.0.0.1 $(SPARK_BIN)/python -m abm_warehouse.cross_engine \
+	SPARK_LOCAL_IP=127.0.0.1 $(SPARK_BIN)/python -m abm_warehouse.tooling.cross_engine \
 		--duckdb $(TEST_WAREHOUSE) --spark-dir $(abspath $(SPARK_DIR)) \
 		--spark-manifest $(SPARK_TARGET_PATH)/manifest.json
 

@@ -2,8 +2,9 @@
 -- extract files in one DuckDB query. `abm-warehouse bench` times it against the full build;
 -- pytests/test_bench.py checks its numbers equal the warehouse's kpi_ marts on the sample.
 --
--- Placeholders (filled by abm_warehouse.bench.floor_sql): {raw:<table>} = read_parquet(...) or
--- read_csv(..., all_varchar) of the extract; {as_of_date} = the warehouse's as-of date.
+-- Placeholders (filled by abm_warehouse.tooling.bench.floor.floor_sql): {raw:<table>} =
+-- read_parquet(...) or read_csv(..., all_varchar) of the extract; {as_of_date} = the
+-- warehouse's as-of date.
 --
 -- It does the same cleaning as staging where the KPI depends on it (latest version of a key by
 -- _loaded_at then last_modified_date; rows quarantined for a missing key / required value, an

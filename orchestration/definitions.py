@@ -44,7 +44,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
-from abm_warehouse import refresh
+from abm_warehouse.ops import refresh
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 EXIT_LOCKED = refresh.EXIT_LOCKED

@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse.contract import LOADED_AT, table
-from abm_warehouse.contract_render import model_names
+from abm_warehouse.raw.contract import LOADED_AT, table
+from abm_warehouse.raw.contract_render import model_names
 
 LOADED = "2026-06-01T06:00:00Z"
 CREATED = "2025-03-01T09:00:00Z"

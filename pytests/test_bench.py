@@ -1,4 +1,4 @@
-"""The benchmark harness (abm_warehouse.bench, issue 10), the cheap parts.
+"""The benchmark harness (abm_warehouse.tooling.bench, issue 10), the cheap parts.
 
 - the floor (benchmarks/floor.sql, straight from the raw files) computes the same numbers as
   the warehouse's kpi_ marts on the committed sample, or the full-build / floor ratio lies;
@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse import bench
+from abm_warehouse.tooling import bench
 
 KPI_MODELS = (
     "kpi_web_channels_monthly",

@@ -1,4 +1,4 @@
-"""Cohort retention on hand-computed frames (abm_warehouse.cohorts)."""
+"""Cohort retention on hand-computed frames (abm_warehouse.maths.cohorts)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from abm_warehouse.cohorts import OUTPUT_COLUMNS, cohort_retention
+from abm_warehouse.maths.cohorts import OUTPUT_COLUMNS, cohort_retention
 
 
 def _months(account: str, segment: str, values: dict[str, float]) -> list[dict]:

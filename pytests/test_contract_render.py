@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-from abm_warehouse.contract import TABLES, VERSIONED_TABLES
-from abm_warehouse.contract_render import check, model_names, render_all, staged_name, write
+from abm_warehouse.raw.contract import TABLES, VERSIONED_TABLES
+from abm_warehouse.raw.contract_render import check, model_names, render_all, staged_name, write
 
 
 def test_committed_files_match_the_contract(project_root):

@@ -4,7 +4,7 @@ tolerance; it needs no Spark for these checks."""
 import datetime as dt
 import decimal
 
-from abm_warehouse.cross_engine import compare_rows, compare_tables, disabled_models
+from abm_warehouse.tooling.cross_engine import compare_rows, compare_tables, disabled_models
 
 
 def test_equal_rows_in_any_order_with_normalised_types():

@@ -38,7 +38,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse.bench import compare_schemas
+from abm_warehouse.tooling.bench import compare_schemas
 
 pytestmark = pytest.mark.slow
 

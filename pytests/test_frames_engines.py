@@ -1,7 +1,7 @@
 """The Python models' data work gives the same numbers on every engine (issue 11).
 
-abm_warehouse.cohorts and abm_warehouse.ltv take their inputs through narwhals
-(src/abm_warehouse/frames.py): the same functions run here on (a) a pandas DataFrame, (b) a
+abm_warehouse.maths.cohorts and abm_warehouse.maths.ltv take their inputs through narwhals
+(src/abm_warehouse/maths/frames.py): the same functions run here on (a) a pandas DataFrame, (b) a
 DuckDB relation (what ``dbt.ref`` returns on dbt-duckdb) and (c) a local PySpark DataFrame (what
 it returns on Spark / Databricks), and every output must equal the pandas one.
 
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm_warehouse import cohorts, frames, ltv
+from abm_warehouse.maths import cohorts, frames, ltv
 
 ENGINES = ["pandas", "duckdb", "pyspark"]
 AS_OF = "2025-12-15"

@@ -13,10 +13,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from abm_warehouse.contract import DEFECT_CLASSES, LOADED_AT, TABLES
-from abm_warehouse.generator.cli import generate, summary_json
-from abm_warehouse.generator.defects import parse_ts
-from abm_warehouse.generator.deltas import APPEND_TABLES
+from abm_warehouse.raw.contract import DEFECT_CLASSES, LOADED_AT, TABLES
+from abm_warehouse.raw.generator.cli import generate, summary_json
+from abm_warehouse.raw.generator.defects import parse_ts
+from abm_warehouse.raw.generator.deltas import APPEND_TABLES
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -110,8 +110,8 @@ def test_event_tables_are_written_in_bounded_chunks(tmp_path):
 def test_event_streams_are_yielded_in_bounded_chunks_whatever_the_volume():
     from datetime import date
 
-    from abm_warehouse.generator import crm, events
-    from abm_warehouse.generator.story import build_world
+    from abm_warehouse.raw.generator import crm, events
+    from abm_warehouse.raw.generator.story import build_world
 
     w = build_world(5, 0.05, date(2026, 6, 30), event_multiplier=3)
     crm.funnel(w)
@@ -542,7 +542,7 @@ def test_daily_csv_holds_the_same_rows_as_parquet(tmp_path):
 
 def test_daily_sink_memory_is_bounded_by_a_chunk(tmp_path):
     """Rows of many days interleaved: buffered rows never exceed a chunk, every row lands."""
-    from abm_warehouse.generator.sinks import DailySink
+    from abm_warehouse.raw.generator.sinks import DailySink
 
     sink = DailySink(tmp_path / "t", ["id", LOADED_AT], "csv", INITIAL, chunk_rows=100)
     rows = [

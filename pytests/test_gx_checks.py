@@ -1,4 +1,4 @@
-"""GX suites (abm_warehouse.gx_checks) on hand-made frames: no warehouse build needed.
+"""GX suites (abm_warehouse.quality.gx_checks) on hand-made frames: no warehouse build needed.
 
 The run on the real warehouse is the `gx` step of `make test`.
 """
@@ -16,7 +16,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from abm_warehouse import gx_checks as g
+from abm_warehouse.quality import gx_checks as g
+from abm_warehouse.quality.gx_checks import derived, runner
 
 MART = "model.abm.kpi_demo_monthly"
 
@@ -140,7 +141,7 @@ def test_attribution_weights_must_sum_to_one_per_opportunity_and_model():
 
 
 def test_month_grid_must_be_complete():
-    suite = g._grid_suite("kpi_demo_monthly", ("segment",))
+    suite = derived._grid_suite("kpi_demo_monthly", ("segment",))
     full = pd.DataFrame(
         {
             "metric_month": pd.to_datetime(["2026-01-01"] * 2 + ["2026-02-01"] * 2),
@@ -332,7 +333,9 @@ def checkpoint_run(suites, frames, docs_dir) -> list[g.SuiteResult]:
         batch_definition = asset.add_batch_definition_whole_dataframe("whole")
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(
-                name=suite.name, data=batch_definition, suite=context.suites.add(g._gx_suite(suite))
+                name=suite.name,
+                data=batch_definition,
+                suite=context.suites.add(runner._gx_suite(suite)),
             )
         )
         checkpoint = context.checkpoints.add(
@@ -341,7 +344,7 @@ def checkpoint_run(suites, frames, docs_dir) -> list[g.SuiteResult]:
         frame = suite.frame(frames)
         run = checkpoint.run(batch_parameters={"dataframe": frame})
         [validation] = run.run_results.values()
-        failed = g._failed(validation)
+        failed = runner._failed(validation)
         results.append(
             g.SuiteResult(suite.name, not failed, len(validation.results), failed, len(frame))
         )
@@ -381,8 +384,10 @@ def test_fast_run_gives_the_results_and_data_docs_of_a_checkpoint_run(tmp_path, 
     assert [r.success for r in before] == [b == "good" for b in BREAKAGES]
     serial = g.validate(suites, frames, tmp_path / "serial", jobs=1)
     workers = []
-    run_in_workers = g._run_in_workers
-    monkeypatch.setattr(g, "_run_in_workers", lambda *a: workers.append(a[2]) or run_in_workers(*a))
+    run_in_workers = runner._run_in_workers
+    monkeypatch.setattr(
+        runner, "_run_in_workers", lambda *a: workers.append(a[2]) or run_in_workers(*a)
+    )
     forked = g.validate(suites, frames, tmp_path / "forked", jobs=2)
     assert workers == [2]
     assert serial == before
@@ -453,9 +458,9 @@ def test_a_worker_that_dies_leaves_the_suites_to_this_process(monkeypatch):
     manifest, frames = eight_marts()
     suites = g.build_suites(g.marts_from_manifest(manifest))
     expected = g.validate(suites, frames, jobs=1)
-    parent, run = os.getpid(), g._Check.run
+    parent, run = os.getpid(), runner._Check.run
     monkeypatch.setattr(
-        g._Check,
+        runner._Check,
         "run",
         lambda self, context: run(self, context) if os.getpid() == parent else os._exit(3),
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from abm_warehouse.kpi_reference import coverage, load_catalog, problems, render
+from abm_warehouse.quality.kpi_reference import coverage, load_catalog, problems, render
 
 P = "p"
 

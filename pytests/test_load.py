@@ -1,4 +1,4 @@
-"""`abm-warehouse load` (src/abm_warehouse/load.py): dlt lands an extracts folder in a DuckDB
+"""`abm-warehouse load` (src/abm_warehouse/raw/load.py): dlt lands an extracts folder in a DuckDB
 database, incrementally — a delta folder's new files are appended once, a re-exported file
 replaces its table, nothing new loads nothing — with every value as the warehouse reads the
 files; and what the refresh planner and the `loaded` as-of policy read of that database.
@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse import load
+from abm_warehouse.raw import load
 
 ACCOUNTS = "id,name,created_date,_loaded_at\nA1,Acme,2026-01-02,2026-01-03T00:00:00Z\nA2,Beta,2026-01-05,2026-01-06T00:00:00Z\n"  # noqa: E501
 EVENTS = "event_id,anonymous_id,event_type,occurred_at,_loaded_at\n"
@@ -102,7 +102,7 @@ def test_loads_are_incremental(folder, tmp_path):
 
 
 def test_the_refresh_reads_the_database_when_it_is_set(folder, tmp_path):
-    from abm_warehouse import inputs
+    from abm_warehouse.ops import inputs
 
     database = tmp_path / "landing.duckdb"
     load.load(folder, database)

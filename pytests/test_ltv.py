@@ -1,4 +1,4 @@
-"""Assembly of the LTV marts (src/abm_warehouse/ltv.py): the logic of the Python dbt models
+"""Assembly of the LTV marts (src/abm_warehouse/maths/ltv.py): the logic of the Python dbt models
 kpi_ltv_sbg_fits, kpi_ltv_survival_curve and fct_account_ltv, which dbt unit tests cannot reach."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm_warehouse import ltv, sbg
+from abm_warehouse.maths import ltv, sbg
 
 
 def _lifetimes(seed: int = 3) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from abm_warehouse import mart_interface
+from abm_warehouse.quality import mart_interface
 
 MART = "models/marts/channels/kpi_search_monthly"
 DROPPED = "share_keywords_in_top_10"

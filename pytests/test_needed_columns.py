@@ -1,6 +1,6 @@
 """Column drift: a contract column the KPIs need, absent from an extract, stops the build.
 
-The column-level lineage (src/abm_warehouse/column_lineage.py) is tested on small SQL and a
+The column-level lineage (src/abm_warehouse/quality/column_lineage.py) is tested on small SQL and a
 synthetic manifest; the committed lineage and the sources YAML carry the amount -> won amount
 path; then dbt runs for real on an opportunity.csv whose `amount` arrives as `Amount__c` (the
 drift case of issue 22): an error naming the file, the column and the KPI families; the column
@@ -18,9 +18,9 @@ import duckdb
 import pytest
 import yaml
 
-from abm_warehouse import column_lineage
-from abm_warehouse.column_lineage import ProjectLineage, sql_lineage
-from abm_warehouse.contract import LOADED_AT, table
+from abm_warehouse.quality import column_lineage
+from abm_warehouse.quality.column_lineage import ProjectLineage, sql_lineage
+from abm_warehouse.raw.contract import LOADED_AT, table
 
 # ------------------------------------------------------------------ lineage, unit
 SCHEMA = {

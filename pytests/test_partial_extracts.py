@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse import contract
+from abm_warehouse.raw import contract
 
 SAMPLE = Path(__file__).resolve().parents[1] / "seeds" / "raw_sample"
 

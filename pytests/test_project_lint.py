@@ -1,6 +1,6 @@
 """The structure rules catch what they claim to catch, on hand-made manifests."""
 
-from abm_warehouse.project_lint import check_catalog, check_manifest, check_yaml_files
+from abm_warehouse.quality.project_lint import check_catalog, check_manifest, check_yaml_files
 
 
 def _model(name, path, description="One row per thing.", deps=(), patch=True):

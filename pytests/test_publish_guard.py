@@ -1,4 +1,4 @@
-"""The publish guard (src/abm_warehouse/publish_guard.py) on small hand-made warehouses: each
+"""The publish guard (src/abm_warehouse/ops/publish_guard.py) on small hand-made warehouses: each
 implausible change is found with its key and a message naming the table and column, accepted
 changes pass, and a candidate without a live warehouse passes."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse import publish_guard as guard
+from abm_warehouse.ops import publish_guard as guard
 
 
 def _warehouse(path: Path, *, won=(100.0, 250.0, 75.0, 0.0), amounts=(10.0, 20.0, None, 40.0),

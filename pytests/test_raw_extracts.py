@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse.contract import LOADED_AT, table
+from abm_warehouse.raw.contract import LOADED_AT, table
 
 MODELS = [
     "base_salesforce__accounts",

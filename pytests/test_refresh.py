@@ -20,7 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse import cli, refresh
+from abm_warehouse import cli
+from abm_warehouse.ops import refresh
 
 ROWS = 2000
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse import as_of, contract, inputs
+from abm_warehouse.ops import as_of, inputs
+from abm_warehouse.raw import contract
 
 FAKE_DBT = textwrap.dedent(
     """

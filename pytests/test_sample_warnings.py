@@ -15,17 +15,17 @@ from pathlib import Path
 
 import yaml
 
-from abm_warehouse.build_warnings import check, log_warnings, warn_results
 from abm_warehouse.cli import main
-from abm_warehouse.contract import TABLES
-from abm_warehouse.contract_render import (
+from abm_warehouse.quality.build_warnings import check, log_warnings, warn_results
+from abm_warehouse.raw.contract import TABLES
+from abm_warehouse.raw.contract_render import (
     FLAG_DEFECTS,
     FOREIGN_KEYS,
-    _flags,
     flag_expectation,
     orphan_expectation,
 )
-from abm_warehouse.generator.cli import DEFECT_RATE
+from abm_warehouse.raw.contract_render.names import _flags
+from abm_warehouse.raw.generator.cli import DEFECT_RATE
 
 BY_NAME = {t.name: t for t in TABLES}
 SHARE_TESTS = ("not_flagged", "relationships_at_most", "future_dated_within")

@@ -1,12 +1,12 @@
-"""The sBG estimator and DERL (src/abm_warehouse/sbg.py) against the published worked examples,
-brute-force sums, known limits and parameter recovery on simulated cohorts."""
+"""The sBG estimator and DERL (src/abm_warehouse/maths/sbg.py) against the published worked
+examples, brute-force sums, known limits and parameter recovery on simulated cohorts."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from abm_warehouse import sbg
+from abm_warehouse.maths import sbg
 
 # Fader & Hardie (2007), "How to Project Customer Retention", Table 1: customers of two
 # cohorts of 1000 still active at the start of years 1..8 (years 0-7 after acquisition).

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from abm_warehouse import refresh
+from abm_warehouse.ops import refresh
 
 ROOT = Path(__file__).resolve().parents[1]
 CRON = ROOT / "ops" / "cron" / "abm-warehouse.cron"

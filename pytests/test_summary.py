@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from abm_warehouse.summary import summarise
+from abm_warehouse.serving.summary import summarise
 
 
 def test_summary_counts_layers_and_reads_headlines(tmp_path):

@@ -63,7 +63,7 @@
 {%- endmacro %}
 
 {#- Contract columns declared absent (var raw_absent_columns) that kpi_ marts need (column
-    meta.needed_by, the column-level lineage of src/abm_warehouse/column_lineage.json):
+    meta.needed_by, the column-level lineage of src/abm_warehouse/quality/column_lineage.json):
     {kpi mart: ['<source>.<table>.<column>', ...]}. -#}
 {% macro absent_needed_columns_by_mart() -%}
     {%- set declared = var('raw_absent_columns', {}) or {} -%}

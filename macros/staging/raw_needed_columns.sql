@@ -5,7 +5,7 @@
     it as NULL in every row. That is harmless for a column no KPI reads (a contact's department)
     and silently wrong for one a KPI does: an opportunity export whose `amount` arrives as
     `Amount__c` would publish won amount 0 in every month. Which KPIs need which column is the
-    project's column-level lineage (src/abm_warehouse/column_lineage.py: every kpi_ mart column
+    project's column-level lineage (src/abm_warehouse/quality/column_lineage.py: every kpi_ mart column
     traced through the compiled SQL to the contract columns it reads, filters and joins
     included), rendered into the sources YAML as column `meta.needed_by` by
     `abm-warehouse contract --write`.

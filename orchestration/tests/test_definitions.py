@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, Definitions
 
-from abm_warehouse import refresh
+from abm_warehouse.ops import refresh
 
 HERE = Path(__file__).resolve().parent
 DEFINITIONS = HERE.parent / "definitions.py"

@@ -13,53 +13,56 @@ import sys
 # sub-command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": (
-        "abm_warehouse.generator.cli",
+        "abm_warehouse.raw.generator.cli",
         "write deterministic raw extracts (sample or at scale)",
     ),
     "contract": (
-        "abm_warehouse.contract_render",
+        "abm_warehouse.raw.contract_render",
         "render / check the sources and seed YAML from the raw contract",
     ),
     "load": (
-        "abm_warehouse.load",
+        "abm_warehouse.raw.load",
         "land an extracts folder in a DuckDB database with dlt (full files or daily deltas)",
     ),
     "lineage": (
-        "abm_warehouse.column_lineage",
+        "abm_warehouse.quality.column_lineage",
         "write / check the column lineage from raw contract columns to the kpi_ marts",
     ),
-    "summary": ("abm_warehouse.summary", "print a short KPI summary of a built warehouse"),
+    "summary": ("abm_warehouse.serving.summary", "print a short KPI summary of a built warehouse"),
     "lint-project": (
-        "abm_warehouse.project_lint",
+        "abm_warehouse.quality.project_lint",
         "check the dbt project's structure rules on target/manifest.json (and catalog.json)",
     ),
     "interface": (
-        "abm_warehouse.mart_interface",
+        "abm_warehouse.quality.mart_interface",
         "the marts' public interface: check breaking changes, publish the manifest, data types",
     ),
     "kpi-reference": (
-        "abm_warehouse.kpi_reference",
+        "abm_warehouse.quality.kpi_reference",
         "generate docs/kpi_reference.md from the KPI catalog (--check: coverage and drift)",
     ),
     "refresh": (
-        "abm_warehouse.refresh",
+        "abm_warehouse.ops.refresh",
         "scheduled refresh: build a copy, check it, publish it atomically (or roll back)",
     ),
     "gx": (
-        "abm_warehouse.gx_checks",
+        "abm_warehouse.quality.gx_checks",
         "run the Great Expectations suites of the marts and build Data Docs",
     ),
     "check-warnings": (
-        "abm_warehouse.build_warnings",
+        "abm_warehouse.quality.build_warnings",
         "fail when the last dbt build (run_results.json, its JSON log) ended with warnings",
     ),
     "guard": (
-        "abm_warehouse.publish_guard",
+        "abm_warehouse.ops.publish_guard",
         "compare a built warehouse with the live one; fail on implausible changes (publish guard)",
     ),
-    "sql": ("abm_warehouse.sql_shell", "query the warehouse read-only (the project's DuckDB CLI)"),
+    "sql": (
+        "abm_warehouse.serving.sql_shell",
+        "query the warehouse read-only (the project's DuckDB CLI)",
+    ),
     "bench": (
-        "abm_warehouse.bench",
+        "abm_warehouse.tooling.bench",
         "benchmark: build at given scales, time phases, memory, the floor, incremental refresh",
     ),
 }

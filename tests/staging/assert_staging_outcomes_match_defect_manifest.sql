@@ -1,4 +1,4 @@
--- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+-- Rendered from src/abm_warehouse/raw/contract.py by `abm-warehouse contract --write`.
 -- For the committed sample: the rows quarantined per table and reason, and the
 -- rows superseded per table, are exactly those the generator says it injected
 -- (seeds/raw_sample/raw_defect_manifest.csv). Off when reading the user's own extracts.

@@ -1,8 +1,8 @@
 """Historical and predicted LTV per account (catalog G): ltv_predicted = ARPA × gross margin ×
-DERL from the account's sBG fit group (abm_warehouse.ltv / abm_warehouse.sbg); the relations
-are read through narwhals (src/abm_warehouse/frames.py)."""
+DERL from the account's sBG fit group (abm_warehouse.maths.ltv / abm_warehouse.maths.sbg); the relations
+are read through narwhals (src/abm_warehouse/maths/frames.py)."""
 
-from abm_warehouse import ltv
+from abm_warehouse.maths import ltv
 
 
 def model(dbt, session):

@@ -1,12 +1,12 @@
-"""Cohort retention (catalog section G): thin wrapper around abm_warehouse.cohorts.
+"""Cohort retention (catalog section G): thin wrapper around abm_warehouse.maths.cohorts.
 
 Cohort = month of the account's first MRR > 0 (first paid subscription month); the maths and
-its tests live in the package (src/abm_warehouse/cohorts.py, pytests/test_cohorts.py). The
+its tests live in the package (src/abm_warehouse/maths/cohorts.py, pytests/test_cohorts.py). The
 relation is handed over as is: the account-month work runs in the engine (narwhals,
-src/abm_warehouse/frames.py), only per-cohort aggregates reach pandas.
+src/abm_warehouse/maths/frames.py), only per-cohort aggregates reach pandas.
 """
 
-from abm_warehouse.cohorts import cohort_retention
+from abm_warehouse.maths.cohorts import cohort_retention
 
 
 def model(dbt, session):

@@ -1,10 +1,10 @@
 """sBG fits per billing interval and segment (catalog G, ltv_predicted): the maths is in
-abm_warehouse.sbg, this model only groups the lifetimes of int_subscription_lifetimes (counted
-in the engine through narwhals, src/abm_warehouse/frames.py)."""
+abm_warehouse.maths.sbg, this model only groups the lifetimes of int_subscription_lifetimes (counted
+in the engine through narwhals, src/abm_warehouse/maths/frames.py)."""
 
 import pandas as pd
 
-from abm_warehouse import ltv
+from abm_warehouse.maths import ltv
 
 
 def model(dbt, session):

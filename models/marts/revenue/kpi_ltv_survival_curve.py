@@ -1,8 +1,8 @@
 """Projected (sBG) and observed (Kaplan-Meier) survival per fit group and period (catalog G):
-the maths is in abm_warehouse.sbg, the assembly in abm_warehouse.ltv (lifetimes counted per group
-in the engine through narwhals, src/abm_warehouse/frames.py)."""
+the maths is in abm_warehouse.maths.sbg, the assembly in abm_warehouse.maths.ltv (lifetimes counted per group
+in the engine through narwhals, src/abm_warehouse/maths/frames.py)."""
 
-from abm_warehouse import ltv
+from abm_warehouse.maths import ltv
 
 
 def model(dbt, session):

@@ -1,4 +1,4 @@
--- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+-- Rendered from src/abm_warehouse/raw/contract.py by `abm-warehouse contract --write`.
 
 with source as (
 

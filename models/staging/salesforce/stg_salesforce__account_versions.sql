@@ -1,4 +1,4 @@
--- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+-- Rendered from src/abm_warehouse/raw/contract.py by `abm-warehouse contract --write`.
 -- Every version of an account record the raw extracts hold: the latest (as in
 -- stg_salesforce__accounts) and the older ones a newer version superseded, typed the same way.
 -- The history models read it (int_account_tier_history, int_lead_status_versions,

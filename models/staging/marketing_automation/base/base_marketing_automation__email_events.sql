@@ -1,4 +1,4 @@
--- Rendered from src/abm_warehouse/contract.py by `abm-warehouse contract --write`.
+-- Rendered from src/abm_warehouse/raw/contract.py by `abm-warehouse contract --write`.
 -- depends_on: {{ ref('email_event') }}
 {{ config(**incremental_by_key_config('_raw_row_key')) }}
 
