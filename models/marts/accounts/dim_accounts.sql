@@ -1,4 +1,5 @@
--- One row per account with its current (as-of date) ABM state, MRR, NPS and health.
+-- One row per account with its current (as-of date) ABM state, MRR, NPS and health. An account
+-- created after the as-of date does not exist yet: it has no row (nor an ABM state to show).
 
 with accounts as (
 
@@ -108,6 +109,7 @@ final as (
         on accounts.account_id = signals.account_id
     left join health
         on accounts.account_id = health.account_id
+    where accounts.created_at is null or accounts.created_at < {{ as_of_end() }}
 
 )
 
