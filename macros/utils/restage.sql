@@ -56,7 +56,7 @@ select * from {{ rows_cte }}
     while the same filter against a joined watermark CTE with an `is null or` branch scans and
     tests every row (50M events: seconds per use, against milliseconds). -#}
 {% macro stored_timestamp(aggregate) -%}
-    {%- if execute and model.resource_type == 'model' and target.type == 'duckdb' and is_incremental() -%}
+    {%- if reads_stored_rows() -%}
         {%- set value = run_query(
             "select strftime(cast(" ~ aggregate ~ " as timestamp), '%Y-%m-%d %H:%M:%S.%f') from " ~ this
         ).columns[0].values()[0] -%}
@@ -65,17 +65,19 @@ select * from {{ rows_cte }}
     {{- return(none) -}}
 {%- endmacro %}
 
-{#- This model's newest dbt_refreshed_at (stored_timestamp). -#}
-{% macro refreshed_after_literal() -%}
-    {{- return(stored_timestamp('max(dbt_refreshed_at)')) -}}
+{#- Whether the node being run may read its own stored rows while it is compiled: an
+    incremental run of a model on DuckDB (not a unit test, where fixtures stand in for the
+    relations; not Spark, where these models are tables). -#}
+{% macro reads_stored_rows() -%}
+    {{- return(execute and model.resource_type == 'model' and target.type == 'duckdb' and is_incremental()) -}}
 {%- endmacro %}
 
 {#- The rows of `alias` (a relation that stamps dbt_refreshed_at) written since this model's
     last run: the condition. Given a `watermark` CTE with its newest dbt_refreshed_at
     (`refreshed_after`; NULL when it has none) where the literal is not available (unit tests,
-    other engines); on DuckDB a comparison with the literal (refreshed_after_literal). -#}
+    other engines); on DuckDB a comparison with the literal (stored_timestamp). -#}
 {% macro written_since_watermark(alias) -%}
-    {%- set newest = refreshed_after_literal() -%}
+    {%- set newest = stored_timestamp('max(dbt_refreshed_at)') -%}
     {%- if newest == 'null' -%}
     true
     {%- elif newest -%}
@@ -91,7 +93,7 @@ select * from {{ rows_cte }}
     query that can only find rows when some stored row meets the condition: the branch's scan
     of a large table is then skipped. -#}
 {% macro stored_rows_exist(condition) -%}
-    {%- if execute and model.resource_type == 'model' and target.type == 'duckdb' and is_incremental() -%}
+    {%- if reads_stored_rows() -%}
         {%- set found = run_query(
             "select count(*) from (select 1 from " ~ this ~ " as stored where " ~ condition ~ " limit 1) as found"
         ).columns[0].values()[0] -%}
