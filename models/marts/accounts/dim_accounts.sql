@@ -1,5 +1,6 @@
 -- One row per account with its current (as-of date) ABM state, MRR, NPS and health. An account
--- created after the as-of date does not exist yet: it has no row (nor an ABM state to show).
+-- without a state on the as-of date (neither created nor engaged by then: fct_account_daily
+-- starts an account on the earlier of the two) is not there yet.
 
 with accounts as (
 
@@ -99,7 +100,7 @@ final as (
         health.nps,
         health.account_health_score
     from accounts
-    left join current_states
+    inner join current_states
         on accounts.account_id = current_states.account_id
     left join users
         on accounts.owner_id = users.user_id
@@ -109,7 +110,6 @@ final as (
         on accounts.account_id = signals.account_id
     left join health
         on accounts.account_id = health.account_id
-    where accounts.created_at is null or accounts.created_at < {{ as_of_end() }}
 
 )
 
