@@ -16,7 +16,7 @@
     from the database) and on other engines the key set is an inline subquery: the same rows,
     the same result. -#}
 {% macro incremental_key_set(name, sql) -%}
-    {%- if execute and model.resource_type == 'model' and target.type == 'duckdb' -%}
+    {%- if reads_stored_rows() -%}
         {%- set relation = this.identifier ~ '__' ~ name -%}
         {%- do run_query('create or replace temporary table ' ~ relation ~ ' as ' ~ sql) -%}
         {{- return(relation) -}}
