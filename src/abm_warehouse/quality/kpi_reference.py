@@ -156,22 +156,24 @@ class ManifestIndex:
         return seen
 
     def unit_tests_holding(self, model: str, column: str) -> list[str]:
-        """Unit tests expecting `column`: on the model itself, else on its nearest ancestors."""
+        """Unit tests expecting `column`: on the model itself and on its nearest ancestor that has any.
+
+        Both: a mart's own test may check which rows it keeps while the formula's test lives
+        upstream (dim_accounts keeps accounts with a state; int_account_icp_fit computes the fit).
+        """
         # sorted: the manifest lists unit tests in parse order, which partial parsing changes
-        direct = sorted(
+        found = sorted(
             f"{model}::{t['name']}" for t in self.unit_tests.get(model, []) if _expects(t, column)
         )
-        if direct:
-            return direct
         for ancestor in self.ancestors(model):
-            found = sorted(
+            upstream = sorted(
                 f"{ancestor}::{t['name']}"
                 for t in self.unit_tests.get(ancestor, [])
                 if _expects(t, column)
             )
-            if found:
-                return found
-        return []
+            if upstream:
+                return found + upstream
+        return found
 
 
 # ---------------------------------------------------------------------------- coverage
