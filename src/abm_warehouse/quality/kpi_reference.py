@@ -156,7 +156,7 @@ class ManifestIndex:
         return seen
 
     def unit_tests_holding(self, model: str, column: str) -> list[str]:
-        """Unit tests expecting `column`: on the model itself and on its nearest ancestor that has any.
+        """Unit tests expecting `column`: on the model and on its nearest ancestor that has any.
 
         Both: a mart's own test may check which rows it keeps while the formula's test lives
         upstream (dim_accounts keeps accounts with a state; int_account_icp_fit computes the fit).
