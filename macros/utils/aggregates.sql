@@ -16,14 +16,22 @@
     cast({{ numerator }} as double) / nullif({{ denominator }}, 0)
 {%- endmacro %}
 
-{#- Fan rows out to their own segment and to 'all': join this on
-    `segments.segment = <rows>.segment or segments.segment = 'all'`. -#}
+{#- The reporting segments of the outcome KPIs: a row counts in its own segment and in 'all'
+    (join it with counts_in_group). -#}
 {% macro reporting_segments() -%}
     select 'ABM' as segment
     union all
     select 'non-ABM' as segment
     union all
     select 'all' as segment
+{%- endmacro %}
+
+{#- The join condition that fans a row out to the reporting groups it counts in: its own group
+    (segment, e-mail program, ...) and 'all'. `member` is the row's group, `report` the
+    reporting group's column (from reporting_segments() or a list of the groups plus 'all').
+    One definition of what 'all' means for every kpi_ mart. -#}
+{% macro counts_in_group(member, report) -%}
+    ({{ member }} = {{ report }} or {{ report }} = 'all')
 {%- endmacro %}
 
 {#- The first row of a group by `order` (columns, compared in turn, none of them NULL), as a

@@ -87,6 +87,31 @@ select * from {{ rows_cte }}
     {%- endif -%}
 {%- endmacro %}
 
+{#- The `columns` (a select list over `alias`) of the rows of `relation` this model must look at
+    again: those written since its last run (written_since_watermark), and those whose
+    `time_column` falls between `known_before` (the start of the day after the previous run's
+    as-of date: a literal, or the watermark CTE's column) and the end of this run's as-of date,
+    which a later as-of date makes known (and that meet `ripened_condition`, when given). The
+    calling SQL has a `watermark` CTE. -#}
+{% macro written_or_ripened(relation, alias, columns, time_column, known_before, ripened_condition=none) -%}
+    select {{ columns }}
+    from {{ relation }} as {{ alias }}
+    cross join watermark
+    where {{ written_since_watermark(alias) }}
+
+    union
+
+    select {{ columns }}
+    from {{ relation }} as {{ alias }}
+    cross join watermark
+    where
+        {%- if ripened_condition %}
+        {{ ripened_condition }} and
+        {%- endif %}
+        {{ alias }}.{{ time_column }} >= coalesce({{ known_before }}, {{ alias }}.{{ time_column }})
+        and {{ alias }}.{{ time_column }} < {{ as_of_end() }}
+{%- endmacro %}
+
 {#- Whether the model being run holds a row that meets `condition` (SQL over the alias
     `stored`), when it runs incrementally on DuckDB; true elsewhere (a unit test, other
     engines), where the SQL it guards is always rendered. A model leaves out a branch of its

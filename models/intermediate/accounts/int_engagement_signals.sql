@@ -106,36 +106,16 @@ with {{ watermark_sql }},
 
 changed_sessions as (
 
-    select web_sessions.session_id
-    from {{ ref('int_web_sessions') }} as web_sessions
-    cross join watermark
-    where {{ written_since_watermark('web_sessions') }}
+    {{ written_or_ripened(
+        ref('int_web_sessions'), 'web_sessions', 'web_sessions.session_id', 'started_at', known_before
+    ) }}
 
     union
 
-    select web_sessions.session_id
-    from {{ ref('int_web_sessions') }} as web_sessions
-    cross join watermark
-    where
-        web_sessions.started_at >= coalesce({{ known_before }}, web_sessions.started_at)
-        and web_sessions.started_at < {{ as_of_end() }}
-
-    union
-
-    select sessionized.session_id
-    from {{ ref('int_web_events_sessionized') }} as sessionized
-    cross join watermark
-    where {{ written_since_watermark('sessionized') }}
-
-    union
-
-    select sessionized.session_id
-    from {{ ref('int_web_events_sessionized') }} as sessionized
-    cross join watermark
-    where
-        sessionized.event_type = 'page_view'
-        and sessionized.occurred_at >= coalesce({{ known_before }}, sessionized.occurred_at)
-        and sessionized.occurred_at < {{ as_of_end() }}
+    {{ written_or_ripened(
+        ref('int_web_events_sessionized'), 'sessionized', 'sessionized.session_id', 'occurred_at',
+        known_before, ripened_condition="sessionized.event_type = 'page_view'"
+    ) }}
 
     union
 
@@ -175,23 +155,10 @@ changed_sessions as (
 
 restaged_email_events as (
 
-    select
-        email_events.email_event_id,
-        email_events.recipient
-    from {{ ref('stg_marketing_automation__email_events') }} as email_events
-    cross join watermark
-    where {{ written_since_watermark('email_events') }}
-
-    union
-
-    select
-        email_events.email_event_id,
-        email_events.recipient
-    from {{ ref('stg_marketing_automation__email_events') }} as email_events
-    cross join watermark
-    where
-        email_events.occurred_at >= coalesce({{ known_before }}, email_events.occurred_at)
-        and email_events.occurred_at < {{ as_of_end() }}
+    {{ written_or_ripened(
+        ref('stg_marketing_automation__email_events'), 'email_events',
+        'email_events.email_event_id, email_events.recipient', 'occurred_at', known_before
+    ) }}
 
 ),
 
@@ -458,47 +425,50 @@ meetings as (
 
 ),
 
+-- a company-day's clicks and its impressions: one signal each, when its units are > 0
+ad_units as (
+
+    -- both branches have the same five columns (sqlfluff miscounts them)
+    select  -- noqa: AM07
+        platform,
+        report_date,
+        company_domain,
+        'ad_click' as signal_type,
+        clicks as units
+    from ad_company
+
+    union all
+
+    select
+        platform,
+        report_date,
+        company_domain,
+        'ad_impression' as signal_type,
+        impressions as units
+    from ad_company
+
+),
+
 ad_signals as (
 
     select
         'ads' as source_partition,
         'ads' as source_system,
         {{ dbt.concat([
-            'ad_company.platform', "'|'",
-            dbt.safe_cast('ad_company.report_date', dbt.type_string()), "'|'",
-            'ad_company.company_domain'
+            'ad_units.platform', "'|'",
+            dbt.safe_cast('ad_units.report_date', dbt.type_string()), "'|'",
+            'ad_units.company_domain'
         ]) }} as source_id,
-        'ad_click' as signal_type,
-        cast(ad_company.report_date as timestamp) as occurred_at,
+        ad_units.signal_type,
+        cast(ad_units.report_date as timestamp) as occurred_at,
         cast(null as {{ dbt.type_string() }}) as person_id,
         domain_accounts.account_id as signal_account_id,
         cast(null as {{ dbt.type_string() }}) as campaign_id,
-        ad_company.clicks as units
-    from ad_company
+        ad_units.units
+    from ad_units
     inner join domain_accounts
-        on lower(ad_company.company_domain) = domain_accounts.account_domain
-    where ad_company.clicks > 0
-
-    union all
-
-    select
-        'ads' as source_partition,
-        'ads' as source_system,
-        {{ dbt.concat([
-            'ad_company.platform', "'|'",
-            dbt.safe_cast('ad_company.report_date', dbt.type_string()), "'|'",
-            'ad_company.company_domain'
-        ]) }} as source_id,
-        'ad_impression' as signal_type,
-        cast(ad_company.report_date as timestamp) as occurred_at,
-        cast(null as {{ dbt.type_string() }}) as person_id,
-        domain_accounts.account_id as signal_account_id,
-        cast(null as {{ dbt.type_string() }}) as campaign_id,
-        ad_company.impressions as units
-    from ad_company
-    inner join domain_accounts
-        on lower(ad_company.company_domain) = domain_accounts.account_domain
-    where ad_company.impressions > 0
+        on lower(ad_units.company_domain) = domain_accounts.account_domain
+    where ad_units.units > 0
 
 ),
 

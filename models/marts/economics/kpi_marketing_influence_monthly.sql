@@ -46,7 +46,7 @@ counts as (
         count(case when influence.is_won then influence.amount_reporting end) as won_deals_with_amount
     from influence
     inner join segments
-        on influence.segment = segments.segment or segments.segment = 'all'
+        on {{ counts_in_group('influence.segment', 'segments.segment') }}
     group by
         influence.close_month,
         segments.segment,

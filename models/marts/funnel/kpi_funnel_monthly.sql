@@ -46,7 +46,7 @@ persons as (
         segments.segment as report_segment
     from funnel
     inner join segments
-        on funnel.segment = segments.segment or segments.segment = 'all'
+        on {{ counts_in_group('funnel.segment', 'segments.segment') }}
 
 ),
 

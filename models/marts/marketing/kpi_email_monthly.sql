@@ -23,7 +23,7 @@ aggregated as (
         {{ email_send_aggregates() }}
     from sends
     inner join programs
-        on sends.program = programs.program or programs.program = 'all'
+        on {{ counts_in_group('sends.program', 'programs.program') }}
     group by sends.send_month, programs.program
 
 ),

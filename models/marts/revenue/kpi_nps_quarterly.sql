@@ -43,7 +43,7 @@ counted as (
         sum(case when responses.is_detractor then 1 else 0 end) as detractors
     from responses
     inner join segments
-        on responses.segment = segments.segment or segments.segment = 'all'
+        on {{ counts_in_group('responses.segment', 'segments.segment') }}
     group by responses.metric_quarter, segments.segment
 
 ),

@@ -38,7 +38,7 @@ movements_by_segment as (
         segments.segment as report_segment
     from movements
     inner join segments
-        on movements.segment = segments.segment or segments.segment = 'all'
+        on {{ counts_in_group('movements.segment', 'segments.segment') }}
 
 ),
 

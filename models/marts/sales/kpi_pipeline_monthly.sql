@@ -244,7 +244,7 @@ aggregated as (
         sum(classified.closing_amount) as closing_pipeline_amount
     from classified
     inner join segments
-        on classified.segment = segments.segment or segments.segment = 'all'
+        on {{ counts_in_group('classified.segment', 'segments.segment') }}
     group by classified.metric_month, segments.segment
 
 ),

@@ -51,7 +51,7 @@ opportunities_by_segment as (
         segments.segment as report_segment
     from opportunities
     inner join segments
-        on opportunities.segment = segments.segment or segments.segment = 'all'
+        on {{ counts_in_group('opportunities.segment', 'segments.segment') }}
 
 ),
 
@@ -99,7 +99,7 @@ touch_lags as (
         avg(first_touches.first_touch_to_opportunity_days) as first_touch_to_opportunity_days
     from first_touches
     inner join segments
-        on first_touches.segment = segments.segment or segments.segment = 'all'
+        on {{ counts_in_group('first_touches.segment', 'segments.segment') }}
     group by first_touches.created_month, segments.segment
 
 ),
@@ -124,7 +124,7 @@ new_customers as (
         count(*) as new_customers
     from first_wins
     inner join segments
-        on first_wins.segment = segments.segment or segments.segment = 'all'
+        on {{ counts_in_group('first_wins.segment', 'segments.segment') }}
     group by {{ to_month('first_wins.first_won_date') }}, segments.segment
 
 ),
@@ -208,7 +208,7 @@ activity_counts as (
         sum(case when activities.activity = 'demo_held' then 1 else 0 end) as demos_held
     from activities
     inner join segments
-        on activities.segment = segments.segment or segments.segment = 'all'
+        on {{ counts_in_group('activities.segment', 'segments.segment') }}
     group by activities.metric_month, segments.segment
 
 ),
