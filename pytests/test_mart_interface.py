@@ -184,3 +184,107 @@ def test_a_python_mart_is_held_to_the_same_column_rule():
         "fct_account_ltv (models/marts/revenue/fct_account_ltv.py): unversioned breaking change: "
         "column a retyped double -> bigint; column b removed"
     ]
+
+
+def _manifest_with_grain(name: str, grain: list[str], not_null: list[str], unique=()) -> dict:
+    mart = {
+        "name": name,
+        "resource_type": "model",
+        "language": "sql",
+        "original_file_path": f"models/marts/x/{name}.sql",
+    }
+    nodes = {f"model.p.{name}": mart}
+
+    def test(kind: str, column: str | None = None, **kwargs) -> None:
+        nodes[f"test.p.{kind}_{column}"] = {
+            "resource_type": "test",
+            "attached_node": f"model.p.{name}",
+            "column_name": column,
+            "config": {"where": None},
+            "test_metadata": {"name": kind, "kwargs": kwargs},
+        }
+
+    test("unique_combination_of_columns", combination_of_columns=grain)
+    for column in not_null:
+        test("not_null", column)
+    for column in unique:
+        test("unique", column)
+    return {"nodes": nodes}
+
+
+def test_a_small_mart_whose_grain_columns_are_not_null_gets_a_composite_primary_key():
+    keys = mart_interface.model_primary_keys
+    both = _manifest_with_grain(
+        "kpi_x_monthly", ["metric_month", "segment"], ["metric_month", "segment"]
+    )
+    assert keys(both) == {"kpi_x_monthly": ["metric_month", "segment"]}
+    # a grain column that may be NULL (no not_null test): no primary key (it would refuse NULLs)
+    one = _manifest_with_grain("kpi_x_monthly", ["metric_month", "segment"], ["metric_month"])
+    assert keys(one) == {}
+    # an event-scale mart: no ART index; its uniqueness stays a data test
+    large = _manifest_with_grain(
+        "fct_account_daily", ["account_id", "state_date"], ["account_id", "state_date"]
+    )
+    assert keys(large) == {}
+    # a column that is a key alone already has the primary key
+    alone = _manifest_with_grain("kpi_y", ["a", "b"], ["a", "b"], unique=["a"])
+    assert keys(alone) == {}
+
+
+def test_the_composite_primary_key_is_written_before_the_columns_and_rewritten_in_place():
+    text = "\n".join(
+        [
+            "models:",
+            "- name: kpi_x_monthly",
+            "  data_tests:",
+            "  - unique_combination_of_columns:",
+            "      arguments:",
+            "        combination_of_columns: [metric_month, segment]",
+            "  columns:",
+            "  - name: metric_month",
+            "  - name: segment",
+            "",
+        ]
+    )
+    types = {"metric_month": "date", "segment": "varchar"}
+    nn = {"metric_month": ["not_null"], "segment": ["not_null"]}
+    first, problems = mart_interface.rewrite_yaml(
+        text, "kpi_x_monthly", types, nn, ["metric_month", "segment"]
+    )
+    assert problems == []
+    lines = first.split("\n")
+    at = lines.index("  columns:")
+    assert lines[at - 1] == "  constraints: [{type: primary_key, columns: [metric_month, segment]}]"
+    assert lines[at + 1 : at + 4] == [
+        "  - name: metric_month",
+        "    data_type: date",
+        "    constraints: [{type: not_null}]",
+    ]
+    again, _ = mart_interface.rewrite_yaml(
+        first, "kpi_x_monthly", types, nn, ["metric_month", "segment"]
+    )
+    assert again == first
+    # the grain no longer qualifies: the model-level constraint goes
+    dropped, _ = mart_interface.rewrite_yaml(first, "kpi_x_monthly", types, nn, None)
+    assert "primary_key" not in dropped
+    rest = dropped.split("\n")
+    assert (
+        rest[rest.index("  columns:") - 1]
+        == "        combination_of_columns: [metric_month, segment]"
+    )
+
+
+def test_the_warehouse_refuses_a_second_row_of_a_composite_grain(tmp_path):
+    """The constraint as dbt renders it for a contracted model: DuckDB refuses the duplicate."""
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "pk.duckdb"))
+    con.execute(
+        "create table kpi_x_monthly (metric_month date not null, segment varchar not null, "
+        "n integer, primary key (metric_month, segment))"
+    )
+    con.execute(
+        "insert into kpi_x_monthly values ('2026-01-01', 'ABM', 1), ('2026-01-01', 'all', 2)"
+    )
+    with pytest.raises(duckdb.ConstraintException, match="Duplicate key"):
+        con.execute("insert into kpi_x_monthly values ('2026-01-01', 'ABM', 3)")

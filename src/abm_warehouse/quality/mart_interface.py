@@ -7,7 +7,9 @@ each column's ``data_type`` and the constraints DuckDB enforces. Three actions:
   warehouse's information_schema) and its constraints into the mart YAML files: ``not_null``
   where the column has a ``not_null`` test, ``primary_key`` where it has ``unique`` + ``not_null``
   and the mart is small (a DuckDB PRIMARY KEY builds an ART index: not on the event-scale marts
-  of LARGE_MARTS, whose uniqueness stays a data test; DECISIONLOG.md).
+  of LARGE_MARTS, whose uniqueness stays a data test; DECISIONLOG.md), and a model-level
+  composite ``primary_key`` where a small SQL mart's grain test (``unique_combination_of_columns``)
+  names only not_null-tested columns.
 * ``publish``: write the public models of ``target/manifest.json`` (after ``dbt parse``) to
   ``ops/published/manifest.json``, the interface of the last release (run when a release is cut).
 * ``check``: compare the project with the published manifest. dbt's own breaking-change
@@ -120,6 +122,34 @@ def column_constraints(manifest: dict) -> dict[str, dict[str, list[str]]]:
     return out
 
 
+def model_primary_keys(manifest: dict) -> dict[str, list[str]]:
+    """{mart name: [columns]}: a composite primary key (a model-level constraint) where a small
+    SQL mart's grain is a `unique_combination_of_columns` test on the whole table and every
+    column of it is not_null (a PRIMARY KEY column is NOT NULL), and no column is a key alone."""
+    columns = column_constraints(manifest)
+    marts = _marts(manifest)
+    out: dict[str, list[str]] = {}
+    for node in manifest["nodes"].values():
+        meta = node.get("test_metadata") or {}
+        mart = marts.get(node.get("attached_node") or "")
+        if (
+            node["resource_type"] != "test"
+            or meta.get("name") != "unique_combination_of_columns"
+            or node["config"].get("where")
+            or mart is None
+            or mart["name"] in LARGE_MARTS
+            or mart.get("language") == "python"
+        ):
+            continue
+        grain = [str(c).lower() for c in (meta.get("kwargs") or {}).get("combination_of_columns")]
+        own = columns.get(mart["name"], {})
+        if any("primary_key" in types for types in own.values()):
+            continue
+        if grain and all("not_null" in own.get(c, []) for c in grain):
+            out[mart["name"]] = grain
+    return out
+
+
 def warehouse_types(warehouse: Path, schema: str = "marts") -> dict[str, dict[str, str]]:
     import duckdb
 
@@ -142,11 +172,19 @@ def _constraints_flow(types: list[str]) -> str:
     return "[" + ", ".join(f"{{type: {t}}}" for t in types) + "]"
 
 
-def rewrite_yaml(text: str, model: str, types: dict[str, str], constraints: dict[str, list[str]]):
+def rewrite_yaml(
+    text: str,
+    model: str,
+    types: dict[str, str],
+    constraints: dict[str, list[str]],
+    primary_key: list[str] | None = None,
+):
     """The YAML text with data_type / constraints lines of ``model``'s columns (re)written.
 
     Line-based (comments and layout stay): each column entry gets ``data_type`` and, when it has
-    any, a one-line ``constraints`` right after its ``name``. Returns (text, problems)."""
+    any, a one-line ``constraints`` right after its ``name``; the model gets a one-line
+    ``constraints`` with its composite ``primary_key`` (when given) right before its
+    ``columns``. Returns (text, problems)."""
     doc = YAML().load(text)
     lines = text.split("\n")
     problems: list[str] = []
@@ -173,19 +211,30 @@ def rewrite_yaml(text: str, model: str, types: dict[str, str], constraints: dict
         if constraints.get(name):
             new.append(f"{indent}constraints: {_constraints_flow(constraints[name])}")
         edits.append((line, drop, new))
+    if "columns" in entry:
+        line, col = entry.lc.key("columns")
+        drop = [entry.lc.key("constraints")[0]] if "constraints" in entry else []
+        new = []
+        if primary_key:
+            key = ", ".join(primary_key)
+            new.append(f"{' ' * col}constraints: [{{type: primary_key, columns: [{key}]}}]")
+        # inserted before the `columns:` line (edits insert after their line)
+        edits.append((line - 1, drop, new))
     for line, drop, new in sorted(edits, reverse=True):
         for d in sorted(drop, reverse=True):
             if not lines[d].lstrip().startswith(("data_type:", "constraints:")):
                 problems.append(f"{model}: line {d + 1} is not a one-line data_type/constraints")
                 continue
             del lines[d]
-        lines[line + 1 : line + 1] = new
+        at = line + 1 - sum(1 for d in drop if d <= line)
+        lines[at:at] = new
     return "\n".join(lines), problems
 
 
 def write_data_types(manifest: dict, warehouse: Path, project_dir: Path) -> list[str]:
     built = warehouse_types(warehouse)
     constraints = column_constraints(manifest)
+    primary_keys = model_primary_keys(manifest)
     problems: list[str] = []
     for node in sorted(_marts(manifest).values(), key=lambda n: n["name"]):
         name = node["name"]
@@ -197,7 +246,11 @@ def write_data_types(manifest: dict, warehouse: Path, project_dir: Path) -> list
         path = project_dir / patch
         is_python = node.get("language") == "python"
         text, found = rewrite_yaml(
-            path.read_text(), name, built[table], {} if is_python else constraints.get(name, {})
+            path.read_text(),
+            name,
+            built[table],
+            {} if is_python else constraints.get(name, {}),
+            primary_keys.get(name),
         )
         problems += found
         path.write_text(text)
