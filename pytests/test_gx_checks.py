@@ -454,6 +454,37 @@ def test_cli_report_and_exit_code_are_those_of_before(tmp_path, capsys):
     assert gx("--no-docs", "--marts", *good) == (0, GOOD_MARTS_REPORT_BEFORE)
 
 
+def test_docs_on_failure_renders_the_failing_suites_only(tmp_path, capsys):
+    """--docs-on-failure: the report and exit code of a plain run; Data Docs only when a suite
+    fails, with the failing suites' validation pages (what a nightly refresh passes)."""
+    manifest, frames = eight_marts()
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts")
+    for name, frame in frames.items():
+        con.register("frame", frame)
+        con.execute(f"create table marts.{name} as select * from frame")
+        con.unregister("frame")
+    con.close()
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    parser = argparse.ArgumentParser()
+    g.add_arguments(parser)
+    docs = tmp_path / "docs"
+
+    def gx(*extra: str) -> tuple[int, str]:
+        argv = ["--warehouse", str(db), "--manifest", str(tmp_path / "manifest.json")]
+        code = g.run(parser.parse_args([*argv, "--docs", str(docs), *extra]))
+        out = capsys.readouterr().out
+        return code, re.sub(r"(?m)^gx: ([0-9.]+s|Data Docs in .*|every suite passed.*)\n", "", out)
+
+    good = [n for n in frames if n.endswith("_good")]
+    assert gx("--docs-on-failure", "--marts", *good) == (0, GOOD_MARTS_REPORT_BEFORE)
+    assert not docs.exists()
+    assert gx("--docs-on-failure", "--jobs", "2") == (1, REPORT_BEFORE)
+    pages = {p.parent.parent.parent.name for p in (docs / "validations").rglob("*.html")}
+    assert pages == {n for n in frames if not n.endswith("_good")}
+
+
 def test_a_worker_that_dies_leaves_the_suites_to_this_process(monkeypatch):
     manifest, frames = eight_marts()
     suites = g.build_suites(g.marts_from_manifest(manifest))

@@ -37,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-docs", action="store_true", help="do not build Data Docs")
     parser.add_argument(
+        "--docs-on-failure",
+        action="store_true",
+        help="build Data Docs only when a suite fails, of the failing suites (what a scheduled "
+        "refresh passes: rendering every suite's pages costs seconds each night)",
+    )
+    parser.add_argument(
         "--manifest",
         type=Path,
         default=None,
@@ -121,7 +127,20 @@ def run(args: argparse.Namespace) -> int:
     numeric = {n: _numeric_columns(f) for n, f in frames.items()}
     suites = build_suites(present, numeric, reference)
     docs = None if args.no_docs else (args.docs or target / DEFAULT_DOCS)
-    results = validate(suites, frames, docs, jobs=args.jobs or default_jobs())
+    jobs = args.jobs or default_jobs()
+    if args.docs_on_failure and docs is not None:
+        results = validate(suites, frames, None, jobs=jobs)
+        failed_names = {r.suite for r in results if not r.success}
+        if failed_names:
+            # the failing suites again, with their pages (the others passed: nothing to read)
+            failing = [s for s in suites if s.name in failed_names]
+            again = {r.suite: r for r in validate(failing, frames, docs, jobs=1)}
+            results = [again.get(r.suite, r) for r in results]
+        else:
+            docs = None
+            print("gx: every suite passed: no Data Docs built (--docs-on-failure)")
+    else:
+        results = validate(suites, frames, docs, jobs=jobs)
     for line in summary_lines(results, skipped):
         print(line)
     if docs is not None:
