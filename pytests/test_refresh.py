@@ -602,7 +602,13 @@ def test_post_build_checks_run_gx_once_registered(monkeypatch, tmp_path):
     monkeypatch.setitem(cli.COMMANDS, "gx", ("abm_warehouse.gx", "data-quality suites"))
     [(name, command)] = refresh.post_build_commands(build, ["mycheck --db {warehouse}"])[:1]
     assert name == "gx"
-    assert command[-4:] == ["abm_warehouse.cli", "gx", "--warehouse", str(build)]
+    assert command[-5:] == [
+        "abm_warehouse.cli",
+        "gx",
+        "--warehouse",
+        str(build),
+        "--docs-on-failure",  # Data Docs of the failing suites only, in a scheduled run
+    ]
     assert refresh.post_build_commands(build, ["mycheck --db {warehouse}"])[1] == (
         "check-1",
         ["mycheck", "--db", str(build)],

@@ -592,3 +592,81 @@ def test_after_a_rollback_the_refresh_never_builds_on_the_file_rolled_back_from(
     # not the newer file put aside: the live file's own predecessor is gone, so a copy
     assert record["build_base"] == "copy of the live file"
     assert rolled_back_from[0] in _generations(project)
+
+
+def test_a_planned_refresh_leaves_out_the_tests_a_stored_constraint_makes(tmp_path):
+    """not_null on a NOT NULL column, unique on a one-column primary key, the grain test on a
+    composite primary key: as the file the refresh builds on stores them, not as the YAML says
+    (a table created before its contract has no constraint: its tests run)."""
+    from abm_warehouse.ops.refresh.plan import constraint_checked_tests, table_constraints
+
+    build = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(build))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.dim_a (a_id varchar primary key, n integer not null, m integer)"
+    )
+    con.execute(
+        "create table marts.kpi_m (metric_month date, segment varchar, r double, "
+        "primary key (metric_month, segment))"
+    )
+    con.execute("create table marts.kpi_old (metric_month date, x integer)")  # no constraint
+    con.close()
+
+    def test(name, model, kind, column=None, **kwargs):
+        return name, {
+            "name": name,
+            "resource_type": "test",
+            "attached_node": f"model.p.{model}",
+            "column_name": column,
+            "test_metadata": {"name": kind, "kwargs": {"arguments": kwargs} if kwargs else {}},
+        }
+
+    models = {
+        f"model.p.{m}": {"name": m, "alias": m, "schema": "marts", "resource_type": "model"}
+        for m in ("dim_a", "kpi_m", "kpi_old")
+    }
+    tests = dict(
+        [
+            test("not_null_dim_a_a_id", "dim_a", "not_null", "a_id"),
+            test("unique_dim_a_a_id", "dim_a", "unique", "a_id"),
+            test("not_null_dim_a_n", "dim_a", "not_null", "n"),
+            test("not_null_dim_a_m", "dim_a", "not_null", "m"),  # m may be NULL
+            test("unique_dim_a_n", "dim_a", "unique", "n"),  # no key on n
+            test(
+                "grain_kpi_m",
+                "kpi_m",
+                "unique_combination_of_columns",
+                combination_of_columns=["segment", "metric_month"],
+            ),
+            test("not_null_kpi_m_segment", "kpi_m", "not_null", "segment"),
+            test("is_rate_kpi_m_r", "kpi_m", "is_rate", "r"),
+            test("not_null_kpi_old_metric_month", "kpi_old", "not_null", "metric_month"),
+            test(
+                "grain_kpi_old",
+                "kpi_old",
+                "unique_combination_of_columns",
+                combination_of_columns=["metric_month"],
+            ),
+        ]
+    )
+    manifest = {"nodes": {**models, **{f"test.p.{k}": v for k, v in tests.items()}}}
+    assert constraint_checked_tests(manifest, table_constraints(build)) == [
+        "grain_kpi_m",
+        "not_null_dim_a_a_id",
+        "not_null_dim_a_n",
+        "not_null_kpi_m_segment",
+        "unique_dim_a_a_id",
+    ]
+    # no build file yet: every test runs
+    assert constraint_checked_tests(manifest, table_constraints(tmp_path / "none.duckdb")) == []
+
+
+def test_the_planned_build_command_excludes_those_tests():
+    from abm_warehouse.ops.refresh.config import Options
+
+    opts = Options(warehouse=Path("w.duckdb"), project_dir=Path("."))
+    call = opts.build_cmd(Path("t"), Path("l"), ["web_event+"], False, ["not_null_x_y"])
+    assert call[call.index("--exclude") + 1] == "not_null_x_y"
+    # a full build runs every test
+    assert "not_null_x_y" not in opts.build_cmd(Path("t"), Path("l"), [], False, ["not_null_x_y"])

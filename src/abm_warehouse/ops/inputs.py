@@ -136,6 +136,8 @@ class Plan:
     as_of_moved: bool = False
     as_of_nodes: tuple[str, ...] = ()  # filled in by the refresh from the manifest
     full_refresh: bool = False  # a full plan that must rebuild incremental models too
+    # data tests left out of a `changed` build: an enforced constraint checks the same
+    excluded_tests: tuple[str, ...] = ()
 
     @property
     def select(self) -> list[str]:
@@ -157,6 +159,8 @@ class Plan:
             out["as_of_moved"] = True
         if self.full_refresh:
             out["full_refresh"] = True
+        if self.excluded_tests:
+            out["tests_checked_by_constraints"] = len(self.excluded_tests)
         return out
 
 

@@ -224,7 +224,8 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
         else:
             planned = plan.select if plan is not None and plan.kind == inputs.CHANGED else []
             full_refresh = plan is not None and plan.full_refresh
-            build_cmd = opts.build_cmd(target_path, log_path, planned, full_refresh)
+            excluded = plan.excluded_tests if planned else ()
+            build_cmd = opts.build_cmd(target_path, log_path, planned, full_refresh, excluded)
             record["build_command"] = shlex.join(build_cmd)
             with _step(record, "build"):
                 code = run_step("build", build_cmd, env, lock_fd, opts.project_dir)

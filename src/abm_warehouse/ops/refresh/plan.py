@@ -95,16 +95,96 @@ def _plan(
         flag = "--all" if opts.build_all else "--full-refresh"
         return current, inputs.Plan(inputs.FULL, f"{flag} given")
     plan = inputs.plan(previous, current)
-    if plan.kind == inputs.CHANGED and plan.as_of_moved:
-        nodes = _as_of_nodes(manifest_path)
-        if nodes is None:
+    if plan.kind != inputs.CHANGED:
+        return current, plan
+    # the code is the last build's: its manifest says which models read the as-of date and
+    # which data tests an enforced constraint makes redundant
+    manifest = _last_manifest(manifest_path)
+    if plan.as_of_moved:
+        if manifest is None:
             return current, inputs.Plan(
                 inputs.FULL,
                 f"{plan.reason}; no manifest of the last build at {manifest_path} to find "
                 "the models that read it",
             )
-        plan = dataclasses.replace(plan, as_of_nodes=tuple(nodes))
+        plan = dataclasses.replace(plan, as_of_nodes=tuple(inputs.as_of_dependent_nodes(manifest)))
+    if manifest is not None:
+        excluded = constraint_checked_tests(manifest, table_constraints(build))
+        plan = dataclasses.replace(plan, excluded_tests=tuple(excluded))
     return current, plan
+
+
+def constraint_checked_tests(
+    manifest: dict[str, Any], constraints: dict[tuple[str, str], dict[str, Any]]
+) -> list[str]:
+    """Names of the data tests whose check a constraint of their model's table makes on every
+    row written to it: `not_null` on a NOT NULL column, `unique` on a one-column PRIMARY KEY,
+    `unique_combination_of_columns` on the columns of a PRIMARY KEY. DuckDB refuses a row that
+    breaks them (the insert fails, the build fails, nothing is published), so a planned refresh
+    leaves them out; a full build runs them.
+
+    `constraints`: the tables' constraints as stored in the file the refresh builds on
+    (table_constraints), not as the YAML says: a table created before its contract was
+    enforced has none, and its tests run.
+    """
+    nodes = manifest.get("nodes", {})
+    out = []
+    for node in nodes.values():
+        meta = node.get("test_metadata") or {}
+        model = nodes.get(node.get("attached_node") or "")
+        if node.get("resource_type") != "test" or model is None:
+            continue
+        table = constraints.get(
+            (str(model.get("schema")).lower(), str(model.get("alias") or model["name"]).lower())
+        )
+        if not table:
+            continue
+        kwargs = dict(meta.get("kwargs") or {})
+        kwargs.update(kwargs.pop("arguments", None) or {})
+        column = (node.get("column_name") or kwargs.get("column_name") or "").lower()
+        keys = table["primary_keys"]
+        kind = meta.get("name")
+        if (
+            (kind == "not_null" and column in table["not_null"])
+            or (kind == "unique" and [column] in keys)
+            or (
+                kind == "unique_combination_of_columns"
+                and sorted(str(c).lower() for c in kwargs.get("combination_of_columns") or [])
+                in keys
+            )
+        ):  # under a `where` too: the constraint holds on every row
+            out.append(node["name"])
+    return sorted(out)
+
+
+def table_constraints(build: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """{(schema, table): {"not_null": columns, "primary_keys": [sorted columns]}} of a file."""
+    if not build.exists():
+        return {}
+    import duckdb
+
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        rows = con.execute(
+            "select schema_name, table_name, constraint_type, constraint_column_names "
+            "from duckdb_constraints() "
+            "where constraint_type in ('NOT NULL', 'PRIMARY KEY') "
+            "and database_name = current_database()"
+        ).fetchall()
+    finally:
+        con.close()
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for schema, table, kind, columns in rows:
+        entry = out.setdefault(
+            (schema.lower(), table.lower()), {"not_null": set(), "primary_keys": []}
+        )
+        names = sorted(c.lower() for c in columns)
+        if kind == "NOT NULL":
+            entry["not_null"].update(names)
+        else:
+            entry["primary_keys"].append(names)
+            entry["not_null"].update(names)  # a primary key column is NOT NULL
+    return out
 
 
 def _live_plan_is_partial(opts: Options, live: Path, as_of_date: str) -> bool:
@@ -121,15 +201,14 @@ def _live_plan_is_partial(opts: Options, live: Path, as_of_date: str) -> bool:
         return False
 
 
-def _as_of_nodes(manifest_path: Path) -> list[str] | None:
-    """The models that read the as-of date, from the last build's manifest (None: none)."""
+def _last_manifest(manifest_path: Path) -> dict[str, Any] | None:
+    """The last build's manifest (None: none, or unreadable)."""
     if not manifest_path.is_file():
         return None
     try:
-        manifest = json.loads(manifest_path.read_text())
+        return json.loads(manifest_path.read_text())
     except ValueError:
         return None
-    return inputs.as_of_dependent_nodes(manifest)
 
 
 def _changed_brief(plan: inputs.Plan) -> str:
