@@ -189,6 +189,16 @@ def report_markdown(results: dict, label: str = "") -> str:
                 f"- `{x['node']}` {x['seconds']} s"
                 for x in r.get("daily_refresh_slowest_models", [])
             ]
+            phases = r.get("daily_refresh_phases") or {}
+            if phases:
+                lines += [
+                    "",
+                    "Refresh nodes per phase (nodes, node seconds): "
+                    + ", ".join(
+                        f"{name} {p['nodes']} ({p['node_seconds']} s)" for name, p in phases.items()
+                    )
+                    + _left_out(r.get("daily_refresh_plan") or {}),
+                ]
             if r.get("daily_refresh_differences"):
                 lines += ["", "Differences: " + "; ".join(r["daily_refresh_differences"])]
         lines.append("")
@@ -211,6 +221,11 @@ def report_markdown(results: dict, label: str = "") -> str:
             lines += ["", f"Build failures: {', '.join(r['build_failures'])}"]
         lines.append("")
     return "\n".join(lines)
+
+
+def _left_out(plan: dict) -> str:
+    n = plan.get("tests_checked_by_constraints")
+    return f"; {n} data tests left out, made by stored constraints" if n else ""
 
 
 def _plan_brief(run: dict) -> str:
