@@ -426,9 +426,8 @@ gx: 3 suites, 24 expectations, 0 failing suite(s)
 """
 
 
-def test_cli_report_and_exit_code_are_those_of_before(tmp_path, capsys):
-    """In one process or in forked workers: the report and exit code of before; --marts
-    naming the passing marts only: exit 0, their lines of before."""
+def eight_marts_warehouse(tmp_path):
+    """The eight marts in a DuckDB file, their manifest beside it, and the gx CLI's parser."""
     manifest, frames = eight_marts()
     db = tmp_path / "w.duckdb"
     con = duckdb.connect(str(db))
@@ -441,6 +440,13 @@ def test_cli_report_and_exit_code_are_those_of_before(tmp_path, capsys):
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     parser = argparse.ArgumentParser()
     g.add_arguments(parser)
+    return frames, db, parser
+
+
+def test_cli_report_and_exit_code_are_those_of_before(tmp_path, capsys):
+    """In one process or in forked workers: the report and exit code of before; --marts
+    naming the passing marts only: exit 0, their lines of before."""
+    frames, db, parser = eight_marts_warehouse(tmp_path)
 
     def gx(*extra: str) -> tuple[int, str]:
         argv = ["--warehouse", str(db), "--manifest", str(tmp_path / "manifest.json"), *extra]
@@ -457,18 +463,7 @@ def test_cli_report_and_exit_code_are_those_of_before(tmp_path, capsys):
 def test_docs_on_failure_renders_the_failing_suites_only(tmp_path, capsys):
     """--docs-on-failure: the report and exit code of a plain run; Data Docs only when a suite
     fails, with the failing suites' validation pages (what a nightly refresh passes)."""
-    manifest, frames = eight_marts()
-    db = tmp_path / "w.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("create schema marts")
-    for name, frame in frames.items():
-        con.register("frame", frame)
-        con.execute(f"create table marts.{name} as select * from frame")
-        con.unregister("frame")
-    con.close()
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    parser = argparse.ArgumentParser()
-    g.add_arguments(parser)
+    frames, db, parser = eight_marts_warehouse(tmp_path)
     docs = tmp_path / "docs"
 
     def gx(*extra: str) -> tuple[int, str]:
