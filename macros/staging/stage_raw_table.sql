@@ -136,6 +136,12 @@ arrived_keys as (
 raw_rows as (
 
     select * from raw_all
+    {#- The stored rows of the arrived keys. A stored raw key that is its own staged form is
+        matched as it is; one that is not (blanks around it) by `_trimmed_key`, the staged form
+        kept where it differs. Both are plain columns, so the semi-joins filter the scan before
+        the other columns are read, where trimming every stored key read them all (50M rows:
+        seconds). The two parts are disjoint: a raw key with blanks around it is no staged key. #}
+    {%- for stored_key in [raw_col(key[0]), '_trimmed_key'] %}
 
     union all
 
@@ -149,7 +155,8 @@ raw_rows as (
         _source_file,
         1 as _one
     from {{ this }}
-    where {{ stage_text(key[0]) }} in (select _stage_key from arrived_keys)
+    where {{ stored_key }} in (select _stage_key from arrived_keys)
+    {%- endfor %}
 
 ),
 {%- elif is_incremental() -%}
@@ -303,6 +310,11 @@ final as (
         _loaded_at,
         {%- endif %}
         _source_file,
+        {%- if key | length == 1 %}
+        case
+            when {{ stage_text(key[0]) }} is distinct from {{ raw_col(key[0]) }} then {{ stage_text(key[0]) }}
+        end as _trimmed_key,
+        {%- endif %}
         {{ dbt.hash(dbt.concat(['_row_hash', "'#'", dbt.safe_cast('_copy_ordinal', dbt.type_string())])) }} as _raw_row_key,
         case
             when _row_issue is not null then 'quarantined'

@@ -153,6 +153,16 @@ REFRESHED_AT_DOC = (
 def render_base_yml(t: Table) -> str:
     m = model_names(t)
     model = _base_model_yml(t, m)
+    if len(t.key) == 1:
+        model["columns"].append(
+            {
+                "name": "_trimmed_key",
+                "description": f"The de-duplication key as staged (`{t.key[0]}` trimmed) where "
+                "it differs from the raw value, else NULL: an incremental run finds the stored "
+                "rows of the keys that arrived by the raw key or by this column, both plain "
+                "columns (bookkeeping, no KPI reads it).",
+            }
+        )
     if t.name in APPEND_ONLY_TABLES:
         model["columns"].append({"name": "dbt_refreshed_at", "description": REFRESHED_AT_DOC})
     return _dump({"version": 2, "models": [model]})
