@@ -18,25 +18,40 @@
                       (distinct counts, trailing windows, point-in-time bases)
 -#}
 
-{% macro kpi_ratio_tests(model_name) -%}
-    {#- [(column, numerator, denominator, is_rate)] of the ratio_of tests of a model. -#}
-    {%- set found = [] -%}
-    {%- set rates = [] -%}
+{% macro kpi_ratio_tests(model_name, by_model=none) -%}
+    {#- [(column, numerator, denominator, is_rate)] of the ratio_of tests of a model; from
+        `by_model` (kpi_ratio_tests_by_model) when given. -#}
+    {%- set by_model = by_model if by_model is not none else kpi_ratio_tests_by_model() -%}
+    {{ return(by_model.get('model.' ~ project_name ~ '.' ~ model_name, [])) }}
+{%- endmacro %}
+
+
+{% macro kpi_ratio_tests_by_model() -%}
+    {#- {model unique id: [(column, numerator, denominator, is_rate)]} of every model with
+        ratio_of tests, in one pass over the graph's tests (a pass per mart made kpi_monthly's
+        compilation take seconds). -#}
+    {%- set rates = {} -%}
+    {%- set ratios = {} -%}
     {%- if execute -%}
-        {%- set model_id = 'model.' ~ project_name ~ '.' ~ model_name -%}
-        {%- for node in graph.nodes.values() if node.resource_type == 'test' and node.test_metadata is defined and node.test_metadata -%}
-            {%- if node.attached_node == model_id and node.test_metadata.name == 'is_rate' -%}
-                {%- do rates.append(node.column_name) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- for node in graph.nodes.values() if node.resource_type == 'test' and node.test_metadata is defined and node.test_metadata -%}
-            {%- if node.attached_node == model_id and node.test_metadata.name == 'ratio_of' -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'test' and node.test_metadata is defined and node.test_metadata and node.test_metadata.name in ('is_rate', 'ratio_of') -%}
+            {%- if node.test_metadata.name == 'is_rate' -%}
+                {%- do rates.setdefault(node.attached_node, []).append(node.column_name) -%}
+            {%- else -%}
                 {%- set kwargs = node.test_metadata.kwargs -%}
-                {%- do found.append((node.column_name, kwargs.numerator, kwargs.denominator, node.column_name in rates)) -%}
+                {%- do ratios.setdefault(node.attached_node, []).append((node.column_name, kwargs.numerator, kwargs.denominator)) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {{ return(found | sort(attribute=0)) }}
+    {%- set out = {} -%}
+    {%- for model_id, found in ratios.items() -%}
+        {%- set model_rates = rates.get(model_id, []) -%}
+        {%- set rows = [] -%}
+        {%- for column, numerator, denominator in found -%}
+            {%- do rows.append((column, numerator, denominator, column in model_rates)) -%}
+        {%- endfor -%}
+        {%- do out.update({model_id: rows | sort(attribute=0)}) -%}
+    {%- endfor -%}
+    {{ return(out) }}
 {%- endmacro %}
 
 
@@ -45,9 +60,10 @@
     {#- Sources disabled on this target (e.g. Python models on Spark) are left out. -#}
     {%- set disabled = models_disabled_on_target().keys() | list -%}
     {%- set sources = sources | rejectattr('model', 'in', disabled) | list -%}
+    {%- set ratio_tests = kpi_ratio_tests_by_model() -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name.startswith('kpi_') and node.name not in ('kpi_monthly', 'kpi_rollups') -%}
-            {%- if node.name not in listed and kpi_ratio_tests(node.name) | length > 0 -%}
+            {%- if node.name not in listed and kpi_ratio_tests(node.name, ratio_tests) | length > 0 -%}
                 {{ exceptions.raise_compiler_error(
                     "kpi_monthly: mart " ~ node.name ~ " has ratio KPIs but is neither a source nor excluded "
                     ~ "(add it to the sources of models/marts/kpi/kpi_monthly.sql)"
@@ -59,7 +75,7 @@
     {%- for source in sources -%}
         {%- set relation = ref(source.model) -%}
         {%- set kpis = [] -%}
-        {%- for kpi in kpi_ratio_tests(source.model) -%}
+        {%- for kpi in kpi_ratio_tests(source.model, ratio_tests) -%}
             {%- do kpis.append(kpi) -%}
         {%- endfor -%}
         {%- for name, parts in (source.extra or {}).items() -%}

@@ -72,18 +72,22 @@
     {%- if not execute -%}
         {{ return({'kind': 'file', 'location': base ~ '.csv', 'parquet': [], 'csv': [base ~ '.csv']}) }}
     {%- endif -%}
+    {#- one listing (a query per pattern cost a round trip each, four per table) -#}
+    {%- set listed = run_query(
+        "select file from glob('" ~ base ~ ".parquet') union all select file from glob('" ~ base
+        ~ ".csv') union all select file from glob('" ~ base ~ "/**')"
+    ).columns[0].values() | list -%}
     {%- for suffix in ['parquet', 'csv'] -%}
-        {%- set found = run_query("select count(*) from glob('" ~ base ~ "." ~ suffix ~ "')").columns[0].values()[0] -%}
-        {%- if found > 0 -%}
+        {%- if (base ~ '.' ~ suffix) in listed -%}
             {{ return({'kind': 'file', 'location': base ~ '.' ~ suffix,
                        'parquet': [base ~ '.parquet'] if suffix == 'parquet' else [],
                        'csv': [base ~ '.csv'] if suffix == 'csv' else []}) }}
         {%- endif -%}
     {%- endfor -%}
     {%- set files = {'parquet': [], 'csv': []} -%}
-    {%- for suffix in ['parquet', 'csv'] -%}
-        {%- set listed = run_query("select file from glob('" ~ base ~ "/**/*." ~ suffix ~ "') order by file") -%}
-        {%- for file in listed.columns[0].values() -%}
+    {%- for file in listed | sort if file.startswith(base ~ '/') -%}
+        {%- set suffix = file.rsplit('.', 1)[-1] if '.' in file.rsplit('/', 1)[-1] else '' -%}
+        {%- if suffix in ('parquet', 'csv') -%}
             {%- set hidden = [] -%}
             {%- for part in file[base | length + 1:].split('/') if part.startswith('.') or part.startswith('_') -%}
                 {%- do hidden.append(part) -%}
@@ -91,7 +95,7 @@
             {%- if not hidden -%}
                 {%- do files[suffix].append(file) -%}
             {%- endif -%}
-        {%- endfor -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- if not files.parquet and not files.csv -%}
         {{ return({'kind': 'absent', 'location': base ~ '.parquet, ' ~ base ~ '.csv or a folder ' ~ base ~ '/ of .parquet / .csv files', 'parquet': [], 'csv': []}) }}
