@@ -9,7 +9,7 @@
 -- their last; a person becomes known on the earlier of creation and first engagement. Running
 -- sums of these deltas give the state on every change day.
 --
--- Cost grows with signals (one aggregate and a few sorts over account-days with engagement),
+-- Cost grows with signals (one aggregate and two sorts over account-days with engagement),
 -- not with accounts × days: rows ≈ accounts + 2 × engaged account-days + 2 × person islands +
 -- persons + 3 milestone days per account, at most accounts × days in the degenerate case of
 -- an account that changes every day.
@@ -79,55 +79,19 @@ person_days as (
 
 ),
 
-person_gaps as (
+-- A person's engaged days with the previous and the next one (one window, one sort): an island
+-- starts on a day whose previous day is more than window + 1 days back (or none) and ends on one
+-- whose next day is more than window + 1 days ahead (or none).
+person_edges as (
 
     select
         account_id,
         person_id,
         activity_date,
-        case
-            when
-                lag(activity_date) over (
-                    partition by account_id, person_id order by activity_date
-                ) is null
-                then 1
-            when
-                {{ dbt.datediff(
-                    'lag(activity_date) over (partition by account_id, person_id order by activity_date)',
-                    'activity_date', 'day') }}
-                > {{ expiry_days }}
-                then 1
-            else 0
-        end as is_island_start
+        lag(activity_date) over person_dates as previous_date,
+        lead(activity_date) over person_dates as next_date
     from person_days
-
-),
-
-person_island_numbers as (
-
-    select
-        account_id,
-        person_id,
-        activity_date,
-        sum(is_island_start) over (
-            partition by account_id, person_id
-            order by activity_date
-            rows between unbounded preceding and current row
-        ) as island_number
-    from person_gaps
-
-),
-
-person_islands as (
-
-    select
-        account_id,
-        person_id,
-        island_number,
-        min(activity_date) as engaged_from_date,
-        max(activity_date) as last_activity_date
-    from person_island_numbers
-    group by account_id, person_id, island_number
+    window person_dates as (partition by account_id, person_id order by activity_date)
 
 ),
 
@@ -136,9 +100,9 @@ first_person_engagement as (
     select
         account_id,
         person_id,
-        min(activity_date) as first_activity_date
-    from person_days
-    group by account_id, person_id
+        activity_date as first_activity_date
+    from person_edges
+    where previous_date is null
 
 ),
 
@@ -235,21 +199,27 @@ deltas as (
 
     select
         account_id,
-        engaged_from_date as state_date,
+        activity_date as state_date,
         0 as score_delta,
         1 as engaged_delta,
         0 as known_delta
-    from person_islands
+    from person_edges
+    where
+        previous_date is null
+        or {{ dbt.datediff('previous_date', 'activity_date', 'day') }} > {{ expiry_days }}
 
     union all
 
     select
         account_id,
-        cast({{ dbt.dateadd('day', expiry_days, 'last_activity_date') }} as date) as state_date,
+        cast({{ dbt.dateadd('day', expiry_days, 'activity_date') }} as date) as state_date,
         0 as score_delta,
         -1 as engaged_delta,
         0 as known_delta
-    from person_islands
+    from person_edges
+    where
+        next_date is null
+        or {{ dbt.datediff('activity_date', 'next_date', 'day') }} > {{ expiry_days }}
 
     union all
 
