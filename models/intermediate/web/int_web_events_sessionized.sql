@@ -87,7 +87,9 @@ restart_points as (
 
 offsets as (
 
-    -- Sessions the visitor already has before the restart point keep their numbers.
+    -- Sessions the visitor already has before the restart point keep their numbers: the
+    -- highest number among them, read from their first events (one per session, not every
+    -- event of a returning visitor).
     select
         restart_points.anonymous_id,
         restart_points.restart_at,
@@ -97,6 +99,7 @@ offsets as (
         on
             restart_points.anonymous_id = existing.anonymous_id
             and restart_points.restart_at > existing.session_started_at
+            and existing.is_session_start
     group by restart_points.anonymous_id, restart_points.restart_at
 
 )
