@@ -102,6 +102,32 @@ def test_manifest_gives_grain_rates_and_value_sets():
     assert ("ExpectCompoundColumnsToBeUnique", None) in kinds
 
 
+def test_without_dbt_tested_leaves_out_what_the_dbt_tests_check():
+    """A refresh's suites leave out the expectations its dbt build just made as tests (grain,
+    not_null, accepted_values, is_rate) and keep the rest: ranges, the grain column without a
+    not_null test, the not-empty check."""
+    [spec] = g.marts_from_manifest(MANIFEST).values()
+    full = g.mart_suite(spec, numeric=["won", "win_rate"])
+    lean = g.mart_suite(spec, numeric=["won", "win_rate"], dbt_tested=False)
+    kinds = {(e.kind, e.kwargs.get("column")) for e in lean.expectations}
+    assert kinds == {
+        ("ExpectTableRowCountToBeBetween", None),
+        ("ExpectColumnValuesToNotBeNull", "segment"),  # a grain column with no not_null test
+        ("ExpectColumnValuesToBeBetween", "won"),  # a KPI count is >= 0: no dbt test of it
+    }
+    dropped = {(e.kind, e.kwargs.get("column")) for e in full.expectations} - kinds
+    assert dropped == {
+        ("ExpectCompoundColumnsToBeUnique", None),
+        ("ExpectColumnValuesToNotBeNull", "metric_month"),
+        ("ExpectColumnValuesToBeInSet", "segment"),
+        ("ExpectColumnValuesToBeBetween", "win_rate"),
+    }
+    # a broken value the dbt tests do not cover still fails the lean suite
+    broken = broken_frame("negative")
+    [result] = g.validate([lean], {"kpi_demo_monthly": broken})
+    assert failing(result) == {("expect_column_values_to_be_between", "won")}
+
+
 def test_good_frame_passes():
     [result] = run_suites(good_frame()).values()
     assert result.success, result.failed

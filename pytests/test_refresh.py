@@ -613,6 +613,9 @@ def test_post_build_checks_run_gx_once_registered(monkeypatch, tmp_path):
         "check-1",
         ["mycheck", "--db", str(build)],
     )
+    # after the refresh's own dbt build (its data tests ran): without what they checked
+    [(_, tested)] = refresh.post_build_commands(build, only=["kpi_x"], dbt_tested=True)
+    assert tested[-4:] == ["--docs-on-failure", "--without-dbt-tested", "--marts", "kpi_x"]
 
 
 def test_default_build_command_is_dbt_build_on_the_project(tmp_path, monkeypatch):

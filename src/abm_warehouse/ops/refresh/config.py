@@ -35,15 +35,21 @@ class PostBuildCheck:
     """A check run on the build file after `dbt build`; a non-zero exit stops the publish."""
 
     name: str
-    # (build file, models this run built or None for all) -> command
-    command: Callable[[Path, Sequence[str] | None], list[str]]
+    # (build file, models this run built or None for all, whether the build ran the dbt data
+    # tests) -> command
+    command: Callable[[Path, Sequence[str] | None, bool], list[str]]
     enabled: Callable[[], bool] = lambda: True
 
 
 def _cli_check(
-    sub_command: str, only_flag: str | None = None, flags: Sequence[str] = ()
+    sub_command: str,
+    only_flag: str | None = None,
+    flags: Sequence[str] = (),
+    flags_when_tested: Sequence[str] = (),
 ) -> PostBuildCheck:
-    def command(warehouse: Path, only: Sequence[str] | None = None) -> list[str]:
+    def command(
+        warehouse: Path, only: Sequence[str] | None = None, dbt_tested: bool = False
+    ) -> list[str]:
         cmd = [
             sys.executable,
             "-m",
@@ -53,6 +59,8 @@ def _cli_check(
             str(warehouse),
             *flags,
         ]
+        if dbt_tested:
+            cmd += flags_when_tested
         if only is not None and only_flag:
             cmd += [only_flag, *only]
         return cmd
@@ -67,19 +75,27 @@ def _cli_check(
 
 # Extend here: each enabled check runs, in order, on the build file before it is published.
 POST_BUILD_CHECKS: tuple[PostBuildCheck, ...] = (
-    # data-quality suites of the marts the build made; Data Docs of the failing ones only
-    _cli_check("gx", "--marts", ("--docs-on-failure",)),
+    # data-quality suites of the marts the build made; Data Docs of the failing ones only;
+    # after the refresh's own `dbt build` (data tests included) without the expectations that
+    # repeat those tests
+    _cli_check("gx", "--marts", ("--docs-on-failure",), ("--without-dbt-tested",)),
 )
 
 
 def post_build_commands(
-    build: Path, extra: Sequence[str] = (), only: Sequence[str] | None = None
+    build: Path,
+    extra: Sequence[str] = (),
+    only: Sequence[str] | None = None,
+    dbt_tested: bool = False,
 ) -> list[tuple[str, list[str]]]:
     """(name, command) of every enabled post-build check, then each `--check-command`.
 
     `only`: the models this run built (a planned partial build); None: everything was built.
+    `dbt_tested`: the build ran the models' dbt data tests (the refresh's own `dbt build`).
     """
-    commands = [(c.name, c.command(build, only)) for c in POST_BUILD_CHECKS if c.enabled()]
+    commands = [
+        (c.name, c.command(build, only, dbt_tested)) for c in POST_BUILD_CHECKS if c.enabled()
+    ]
     for i, text in enumerate(extra, start=1):
         commands.append((f"check-{i}", shlex.split(text.replace("{warehouse}", str(build)))))
     return commands

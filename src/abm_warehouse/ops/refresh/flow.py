@@ -260,7 +260,15 @@ def _refresh_locked(opts: Options, paths: Paths, record: dict[str, Any], lock_fd
             record["tests_skipped"] = True
             log("WARNING --skip-tests: no data tests and no post-build checks ran on this build")
         checks = (
-            [] if opts.skip_tests else post_build_commands(build, opts.check_commands, built_models)
+            []
+            if opts.skip_tests
+            else post_build_commands(
+                build,
+                opts.check_commands,
+                built_models,
+                # its own `dbt build` ran the data tests (a --build-command may not have)
+                dbt_tested=not opts.build_command,
+            )
         )
         for name, command in checks:
             if name == "gx" and built_models == []:

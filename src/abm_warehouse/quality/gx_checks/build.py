@@ -32,43 +32,26 @@ def mart_suite(
     spec: MartSpec,
     rules: Iterable[Expect] = (),
     numeric: Iterable[str] = (),
+    dbt_tested: bool = True,
 ) -> Suite:
     """The suite of one mart: manifest-generated expectations, then its hand-written rules.
 
     `numeric` names the mart's numeric columns: in a kpi_ mart each must be >= 0 unless it
-    is in SIGNED_KPI_COLUMNS.
+    is in SIGNED_KPI_COLUMNS. `dbt_tested` False leaves out the expectations that repeat one
+    of the mart's dbt tests (grain, unique, not_null, accepted_values, is_rate): for a build
+    whose dbt tests just ran on the same tables (a refresh), where they would check it twice.
     """
     suite = Suite(spec.name, (spec.name,), description=f"marts.{spec.name}")
     suite.add(rows_between(1, None, "the mart is not empty"))
     if spec.grain:
-        suite.add(unique_grain(spec.grain, "grain (the model's primary-key test)"))
-        nullable = NULLABLE_GRAIN.get(spec.name, set())
+        if dbt_tested:
+            suite.add(unique_grain(spec.grain, "grain (the model's primary-key test)"))
+        nullable = NULLABLE_GRAIN.get(spec.name, set()) | (
+            set() if dbt_tested else set(spec.not_null)
+        )
         suite.add(*(not_null(c, "grain column") for c in spec.grain if c not in nullable))
-    suite.add(
-        *(
-            Expect("ExpectColumnValuesToBeUnique", {"column": c}, "unique")
-            for c in sorted(spec.unique)
-        )
-    )
-    suite.add(*(not_null(c, "not_null test") for c in sorted(spec.not_null)))
-    suite.add(*(in_set(c, v, "accepted_values test") for c, v in sorted(spec.accepted.items())))
-    suite.add(*(between(c, 0, 1, "is_rate: a rate is in [0, 1]") for c in sorted(spec.rates)))
-    suite.add(
-        *(
-            Expect(
-                "ExpectColumnValuesToBeBetween",
-                {
-                    "column": c,
-                    "min_value": 0,
-                    "max_value": 1,
-                    "row_condition": f"{flag}==True",
-                    "condition_parser": "pandas",
-                },
-                f"is_rate where {flag}: a rate is in [0, 1]",
-            )
-            for c, flag in sorted(spec.conditional_rates.items())
-        )
-    )
+    if dbt_tested:
+        suite.add(*dbt_test_expectations(spec))
     rules = list(rules)
     ruled = {e.kwargs.get("column") for e in rules if e.kind == "ExpectColumnValuesToBeBetween"}
     if spec.name.startswith("kpi_"):
@@ -82,17 +65,47 @@ def mart_suite(
     return suite
 
 
+def dbt_test_expectations(spec: MartSpec) -> list[Expect]:
+    """The expectations that repeat the mart's dbt tests, beside its grain's."""
+    return [
+        *(
+            Expect("ExpectColumnValuesToBeUnique", {"column": c}, "unique")
+            for c in sorted(spec.unique)
+        ),
+        *(not_null(c, "not_null test") for c in sorted(spec.not_null)),
+        *(in_set(c, v, "accepted_values test") for c, v in sorted(spec.accepted.items())),
+        *(between(c, 0, 1, "is_rate: a rate is in [0, 1]") for c in sorted(spec.rates)),
+        *(
+            Expect(
+                "ExpectColumnValuesToBeBetween",
+                {
+                    "column": c,
+                    "min_value": 0,
+                    "max_value": 1,
+                    "row_condition": f"{flag}==True",
+                    "condition_parser": "pandas",
+                },
+                f"is_rate where {flag}: a rate is in [0, 1]",
+            )
+            for c, flag in sorted(spec.conditional_rates.items())
+        ),
+    ]
+
+
 def build_suites(
     marts: dict[str, MartSpec],
     numeric: dict[str, list[str]] | None = None,
     reference: dict[str, pd.DataFrame] | None = None,
+    dbt_tested: bool = True,
 ) -> list[Suite]:
+    """Every mart's suite (mart_suite), then the cross-mart suites whose marts are all given."""
     extra = reference_rules(reference or {})
     suites = [
         mart_suite(
             spec,
             [*MART_RULES.get(name, []), *extra.get(name, [])],
             (numeric or {}).get(name, []),
+            dbt_tested,
         )
         for name, spec in marts.items()
     ]

@@ -43,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "refresh passes: rendering every suite's pages costs seconds each night)",
     )
     parser.add_argument(
+        "--without-dbt-tested",
+        action="store_true",
+        help="leave out the expectations that repeat a mart's dbt tests (grain, unique, "
+        "not_null, accepted_values, is_rate): what a refresh passes, whose dbt build has just "
+        "run those tests on the same tables; the ranges, rules and cross-mart suites stay",
+    )
+    parser.add_argument(
         "--manifest",
         type=Path,
         default=None,
@@ -125,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         args.warehouse, ("channel_rules", "channel_cost_mapping"), REFERENCE_SCHEMA
     )
     numeric = {n: _numeric_columns(f) for n, f in frames.items()}
-    suites = build_suites(present, numeric, reference)
+    suites = build_suites(present, numeric, reference, dbt_tested=not args.without_dbt_tested)
     docs = None if args.no_docs else (args.docs or target / DEFAULT_DOCS)
     jobs = args.jobs or default_jobs()
     if args.docs_on_failure and docs is not None:
