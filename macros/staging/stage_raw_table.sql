@@ -312,7 +312,7 @@ final as (
         _source_file,
         {%- if key | length == 1 %}
         case
-            when {{ stage_text(key[0]) }} is distinct from {{ raw_col(key[0]) }} then {{ stage_text(key[0]) }}
+            when {{ raw_col(key[0]) }} <> trim({{ raw_col(key[0]) }}) then {{ stage_text(key[0]) }}
         end as _trimmed_key,
         {%- endif %}
         {{ dbt.hash(dbt.concat(['_row_hash', "'#'", dbt.safe_cast('_copy_ordinal', dbt.type_string())])) }} as _raw_row_key,

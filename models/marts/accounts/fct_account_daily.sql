@@ -206,7 +206,9 @@ deltas as (
     from person_edges
     where
         previous_date is null
-        or {{ dbt.datediff('previous_date', 'activity_date', 'day') }} > {{ expiry_days }}
+        or {{ dbt.datediff(
+            'previous_date', 'activity_date', 'day') }}
+        > {{ expiry_days }}
 
     union all
 
@@ -219,7 +221,9 @@ deltas as (
     from person_edges
     where
         next_date is null
-        or {{ dbt.datediff('activity_date', 'next_date', 'day') }} > {{ expiry_days }}
+        or {{ dbt.datediff(
+            'activity_date', 'next_date', 'day') }}
+        > {{ expiry_days }}
 
     union all
 
