@@ -162,3 +162,126 @@ def test_account_ltv_without_any_lifetime_keeps_text_columns_typed():
     types = dict(con.execute("select column_name, column_type from (describe out)").fetchall())
     assert types["account_id"] == "VARCHAR" and types["fit_note"] == "VARCHAR"
     assert "NULL" not in types.values()
+
+
+def _fit_row(interval: str, segment: str, alpha: float | None, beta: float | None, d: float):
+    return {
+        "billing_interval": interval,
+        "segment": segment,
+        "alpha": alpha,
+        "beta": beta,
+        "converged": alpha is not None,
+        "period_discount_rate": d,
+    }
+
+
+def test_account_ltv_sums_every_active_lifetime_and_reads_the_current_one():
+    """Accounts with several lifetimes, by hand: the prediction sums ARPA x margin x DERL over
+    the active lifetimes (each with its own fit); the current lifetime (latest active, else
+    latest) gives renewals, ARPA, DERL and fit; one lifetime without a usable fit or with an
+    unknown amount makes the prediction NULL; the notes follow the lifetimes' order."""
+    fits = pd.DataFrame(
+        [
+            _fit_row("month", "ABM", 1.0, 9.0, 0.01),
+            _fit_row("month", "all", 2.0, 8.0, 0.01),
+            _fit_row("year", "all", None, None, 0.1),
+        ]
+    )
+
+    def lifetime(lifetime_id, account, segment, interval, day, state, renewals, amount):
+        return {
+            "lifetime_id": lifetime_id,
+            "account_id": account,
+            "segment": segment,
+            "billing_interval": interval,
+            "started_at": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day),
+            "end_state": state,
+            "is_churned": state == "churned",
+            "renewals": renewals,
+            "period_amount_reporting": amount,
+        }
+
+    lifetimes = pd.DataFrame(
+        [
+            # A: two active monthly lifetimes (ABM fit, then non-ABM -> 'all' fit), one churned
+            lifetime("a1", "A", "ABM", "month", 0, "churned", 5, 50.0),
+            lifetime("a3", "A", "non-ABM", "month", 20, "active", 2, 200.0),
+            lifetime("a2", "A", "ABM", "month", 10, "active", 4, 100.0),
+            # B: an active monthly lifetime, then an active annual one (no usable year fit)
+            lifetime("b1", "B", "ABM", "month", 0, "active", 3, 100.0),
+            lifetime("b2", "B", "ABM", "year", 5, "active", 1, 1200.0),
+            # C: an active lifetime of unknown amount (unknown currency)
+            lifetime("c1", "C", "ABM", "month", 0, "active", 1, np.nan),
+            # D: two ended lifetimes, the latest is current
+            lifetime("d1", "D", "ABM", "month", 0, "churned", 7, 30.0),
+            lifetime("d2", "D", "ABM", "year", 9, "switched_interval", 0, 400.0),
+        ]
+    )
+    revenue = pd.DataFrame(
+        {
+            "account_id": ["A", "D"],
+            "paid_invoices": [9, 8],
+            "revenue_to_date": [1000.0, 610.0],
+            "ltv_historical": [800.0, 488.0],
+        }
+    )
+    out = ltv.account_ltv(lifetimes, revenue, fits, gross_margin=0.5).set_index("account_id")
+    assert list(out.index) == ["A", "B", "C", "D"]
+
+    derl_a2 = float(sbg.derl(0.01, 1.0, 9.0, 4))
+    derl_a3 = float(sbg.derl(0.01, 2.0, 8.0, 2))
+    a = out.loc["A"]
+    assert (a.current_lifetime_id, a.renewals, a.arpa_per_period) == ("a3", 2, 200.0)
+    assert a.active_lifetimes == 2 and a.is_active_customer
+    assert (a.fit_segment, a.period_discount_rate) == ("all", 0.01)
+    assert a.derl == pytest.approx(derl_a3)
+    assert a.ltv_predicted == pytest.approx(100.0 * 0.5 * derl_a2 + 200.0 * 0.5 * derl_a3)
+    assert a.ltv_total == pytest.approx(800.0 + a.ltv_predicted)
+    assert a.fit_note == "month fit of segment all"
+    assert (a.paid_invoices, a.revenue_to_date) == (9, 1000.0)
+
+    b = out.loc["B"]
+    assert b.current_lifetime_id == "b2" and b.active_lifetimes == 2
+    assert pd.isna(b.ltv_predicted) and pd.isna(b.derl) and pd.isna(b.fit_segment)
+    assert pd.isna(b.ltv_total) and b.fit_note == "no usable year fit"
+    assert (b.paid_invoices, b.revenue_to_date, b.ltv_historical) == (0, 0.0, 0.0)
+
+    c = out.loc["C"]
+    assert pd.isna(c.ltv_predicted) and pd.isna(c.arpa_per_period)
+    assert c.derl == pytest.approx(float(sbg.derl(0.01, 1.0, 9.0, 1)))
+    assert c.fit_note == "month fit of segment ABM"
+
+    d = out.loc["D"]
+    assert (d.current_lifetime_id, d.renewals, d.billing_interval) == ("d2", 0, "year")
+    assert not d.is_active_customer and d.active_lifetimes == 0
+    assert (d.derl, d.ltv_predicted, d.ltv_total) == (0.0, 0.0, 488.0)
+    assert pd.isna(d.arpa_per_period) and pd.isna(d.period_discount_rate)
+    assert d.fit_note == "no active paid subscription"
+
+
+def test_account_ltv_notes_each_lifetime_without_a_fit_in_order():
+    """An account whose earlier active lifetime has no usable fit and whose current one has:
+    both notes, in the lifetimes' order; the prediction is NULL, the DERL is the current one's."""
+    fits = pd.DataFrame(
+        [_fit_row("month", "all", 1.0, 9.0, 0.01), _fit_row("year", "all", None, None, 0.1)]
+    )
+    lifetimes = pd.DataFrame(
+        {
+            "lifetime_id": ["x1", "x2"],
+            "account_id": ["X", "X"],
+            "segment": ["ABM", "ABM"],
+            "billing_interval": ["year", "month"],
+            "started_at": [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")],
+            "end_state": ["active", "active"],
+            "is_churned": [False, False],
+            "renewals": [1, 3],
+            "period_amount_reporting": [1200.0, 100.0],
+        }
+    )
+    empty = pd.DataFrame(
+        columns=["account_id", "paid_invoices", "revenue_to_date", "ltv_historical"]
+    )
+    x = ltv.account_ltv(lifetimes, empty, fits, gross_margin=0.8).iloc[0]
+    assert x.fit_note == "no usable year fit; month fit of segment all"
+    assert pd.isna(x.ltv_predicted) and x.fit_segment == "all"
+    assert x.derl == pytest.approx(float(sbg.derl(0.01, 1.0, 9.0, 3)))
