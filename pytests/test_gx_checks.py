@@ -517,3 +517,47 @@ def test_a_worker_that_dies_leaves_the_suites_to_this_process(monkeypatch):
         lambda self, context: run(self, context) if os.getpid() == parent else os._exit(3),
     )
     assert g.validate(suites, frames, jobs=2) == expected
+
+
+def test_suites_read_only_the_columns_their_expectations_name(tmp_path):
+    """The CLI reads a mart's columns that its suite's expectations name (row conditions
+    included), whole marts for derived suites; a rule on a column the mart lacks still fails."""
+    manifest = {
+        "nodes": {
+            MART: MANIFEST["nodes"][MART],
+            "test.1": {**_test("is_rate", "win_rate"), "config": {"where": "is_rate"}},
+        }
+    }
+    marts = g.marts_from_manifest(manifest)
+    suites = g.build_suites(marts, {"kpi_demo_monthly": ["won"]}, dbt_tested=True)
+    stale = g.between("renamed_column", 0, 1, "stale rule")
+    suites[0].add(stale)
+    grid = derived.derived_suites()[0]
+    available = {
+        "kpi_demo_monthly": ["metric_month", "segment", "won", "closed", "win_rate", "is_rate"],
+        **{source: ["a", "b"] for source in grid.sources},
+    }
+    needed = g.needed_columns([*suites, grid], available)
+    assert needed["kpi_demo_monthly"] == ["won", "win_rate", "is_rate"]
+    assert all(needed[source] is None for source in grid.sources)
+
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.kpi_demo_monthly as select * from (values"
+        " (date '2026-01-01', 'ABM', 1, 2, 0.5, true, 'note'),"
+        " (date '2026-02-01', 'ABM', 2, 4, 7.0, false, 'note'))"
+        " as t(metric_month, segment, won, closed, win_rate, is_rate, unused_note)"
+    )
+    con.close()
+    shapes = g.read_frames(db, ["kpi_demo_monthly", "absent"], "marts", limit=0)
+    assert list(shapes) == ["kpi_demo_monthly"] and shapes["kpi_demo_monthly"].empty
+    assert list(shapes["kpi_demo_monthly"].columns)[-1] == "unused_note"
+    frames = g.read_frames(db, ["kpi_demo_monthly"], "marts", columns=needed)
+    assert list(frames["kpi_demo_monthly"].columns) == ["won", "win_rate", "is_rate"]
+    [result] = g.validate(suites[:1], frames)
+    assert failing(result) == {("expect_column_values_to_be_between", "renamed_column")}
+    # no column named at all: one column is read, so the row count holds
+    only_rows = g.read_frames(db, ["kpi_demo_monthly"], "marts", columns={"kpi_demo_monthly": []})
+    assert only_rows["kpi_demo_monthly"].shape == (2, 1)

@@ -13,7 +13,8 @@ opportunity x model sum to 1, month grids are complete (rows = months x segments
 contiguous, the same months in every month-grid mart), 'all' rows equal ABM + non-ABM.
 
 GX's SQL datasource over duckdb-engine returns empty results, so every mart is read with the
-pinned duckdb (read-only: safe beside BI readers) into pandas and validated through GX's
+pinned duckdb (read-only: safe beside BI readers; only the columns its suite names, whole for
+the marts a derived suite reads) into pandas and validated through GX's
 pandas DataFrame datasource in an ephemeral context: nothing is written besides Data Docs
 (and, while worker processes run, their validation results in a temporary folder), nothing
 is downloaded, usage statistics are off. Exit code 1 when any expectation fails.
@@ -34,7 +35,7 @@ from abm_warehouse.quality.gx_checks.derived import derived_suites
 from abm_warehouse.quality.gx_checks.manifest import MartSpec, load_manifest, marts_from_manifest
 from abm_warehouse.quality.gx_checks.rules import MART_RULES
 from abm_warehouse.quality.gx_checks.runner import SuiteResult, new_context, validate
-from abm_warehouse.quality.gx_checks.suites import Expect, Suite, between
+from abm_warehouse.quality.gx_checks.suites import Expect, Suite, between, needed_columns
 from abm_warehouse.quality.gx_checks.warehouse import read_frames, summary_lines
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "derived_suites",
     "load_manifest",
     "mart_suite",
+    "needed_columns",
     "marts_from_manifest",
     "new_context",
     "read_frames",

@@ -16,6 +16,7 @@ from abm_warehouse.quality.gx_checks.suites import (
     DEFAULT_MAX_ROWS,
     MART_SCHEMA,
     REFERENCE_SCHEMA,
+    needed_columns,
 )
 from abm_warehouse.quality.gx_checks.warehouse import (
     _numeric_columns,
@@ -127,12 +128,16 @@ def run(args: argparse.Namespace) -> int:
         # e.g. a stubbed or partial build: nothing to validate, and no reason to load GX
         print(f"gx: no mart of the dbt manifest in {args.warehouse}: nothing to check")
         return 2 if args.require_all else 0
-    frames = read_frames(args.warehouse, present, MART_SCHEMA)
+    # the marts' columns and types first: the suites depend on them; then only the columns
+    # the suites read (GX copies every frame it validates)
+    shapes = read_frames(args.warehouse, present, MART_SCHEMA, limit=0)
     reference = read_frames(
         args.warehouse, ("channel_rules", "channel_cost_mapping"), REFERENCE_SCHEMA
     )
-    numeric = {n: _numeric_columns(f) for n, f in frames.items()}
+    numeric = {n: _numeric_columns(f) for n, f in shapes.items()}
     suites = build_suites(present, numeric, reference, dbt_tested=not args.without_dbt_tested)
+    needed = needed_columns(suites, {n: list(f.columns) for n, f in shapes.items()})
+    frames = read_frames(args.warehouse, present, MART_SCHEMA, columns=needed)
     docs = None if args.no_docs else (args.docs or target / DEFAULT_DOCS)
     jobs = args.jobs or default_jobs()
     if args.docs_on_failure and docs is not None:

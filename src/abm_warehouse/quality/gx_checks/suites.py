@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -59,10 +60,46 @@ class Suite:
                 self.expectations.append(e)
                 seen.add(e.key())
 
+    def columns(self, available: Iterable[str]) -> set[str] | None:
+        """The columns of its mart (of `available`) the expectations read; None: every column
+        of every source (a derived suite computes its frame from whole marts)."""
+        if self.derive is not None:
+            return None
+        names = set(available)
+        used: set[str] = set()
+        for e in self.expectations:
+            for key in ("column", "column_A", "column_B"):
+                if isinstance(e.kwargs.get(key), str):
+                    used.add(e.kwargs[key])
+            used.update(e.kwargs.get("column_list") or ())
+            condition = e.kwargs.get("row_condition")
+            if isinstance(condition, str):  # a pandas query: the column names it mentions
+                used.update(n for n in names if re.search(rf"\b{re.escape(n)}\b", condition))
+        return used
+
     def frame(self, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if self.derive is not None:
             return self.derive(frames)
         return frames[self.sources[0]]
+
+
+def needed_columns(
+    suites: Iterable[Suite], available: dict[str, list[str]]
+) -> dict[str, list[str] | None]:
+    """Per mart of `available` (its columns), those the suites read (None: all of them). A
+    column an expectation names that the mart lacks stays unread, so GX reports it missing."""
+    needed: dict[str, set[str] | None] = {name: set() for name in available}
+    for suite in suites:
+        for source in suite.sources:
+            if source not in needed:
+                continue
+            columns = suite.columns(available[source])
+            current = needed[source]
+            needed[source] = None if columns is None or current is None else current | columns
+    return {
+        name: None if cols is None else [c for c in available[name] if c in cols]
+        for name, cols in needed.items()
+    }
 
 
 def not_null(column: str, why: str = "key column") -> Expect:

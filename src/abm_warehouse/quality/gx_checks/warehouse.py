@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,22 +15,40 @@ if TYPE_CHECKING:  # pandas and GX load only when a suite runs: a no-op check st
     import pandas as pd
 
 
-def read_frames(warehouse: Path, tables: Iterable[str], schema: str) -> dict[str, pd.DataFrame]:
-    """Each existing table of `schema` as a pandas frame, read with duckdb (read-only)."""
+def read_frames(
+    warehouse: Path,
+    tables: Iterable[str],
+    schema: str,
+    columns: Mapping[str, Sequence[str] | None] | None = None,
+    limit: int | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Each existing table of `schema` as a pandas frame, read with duckdb (read-only).
+
+    `columns`: per table, the columns to read (those of them the table has; at least one, so
+    the frame keeps its row count); a table absent from it, or mapped to None, is read whole.
+    `limit`: at most this many rows (0: the columns and their pandas types only).
+    """
     import duckdb
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        present = {
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = ?",
-                [schema],
-            ).fetchall()
-        }
-        return {
-            t: con.execute(f'select * from "{schema}"."{t}"').df() for t in tables if t in present
-        }
+        present: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = ? order by table_name, ordinal_position",
+            [schema],
+        ).fetchall():
+            present.setdefault(table, []).append(column)
+        frames = {}
+        for t in tables:
+            if t not in present:
+                continue
+            wanted = (columns or {}).get(t)
+            kept = present[t] if wanted is None else [c for c in present[t] if c in set(wanted)]
+            select = ", ".join(f'"{c}"' for c in (kept or present[t][:1]))
+            sql = f'select {select} from "{schema}"."{t}"'
+            frames[t] = con.execute(sql + ("" if limit is None else f" limit {limit}")).df()
+        return frames
     finally:
         con.close()
 
