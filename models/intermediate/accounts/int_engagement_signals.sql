@@ -18,8 +18,8 @@
 --
 -- Incremental, exact: the signals are kept in source partitions (source_partition): a web
 -- session's page views and web visit ('session:<session id>'), a recipient's opens and clicks
--- ('email:<recipient>'), and the small sources, recomputed on every run ('forms', 'crm',
--- 'ads'). A run recomputes the partitions of
+-- ('email:<recipient>'), and the rows of the small sources by month or day ('forms:<month>',
+-- 'crm:<month>', 'ads:<date>'). A run recomputes the partitions of
 --   - the sessions int_web_sessions or int_web_events_sessionized rewrote since this model's
 --     last run (dbt_refreshed_at: new events, a new identity, a person's new account), and the
 --     sessions int_web_sessions no longer has;
@@ -28,6 +28,11 @@
 --     stored person, account or campaign today's persons and e-mail campaigns no longer give;
 --   - the sessions and recipients with a signal between the previous run's as-of date
 --     (dbt_as_of_date) and this one's: signals a later as-of date makes known;
+--   - the small sources' partitions whose rows differ from the stored ones: the small sources
+--     (form fills, campaign responses, meetings, company ad clicks and impressions: tens of
+--     thousands of rows per year at enterprise scale, against tens of millions of events) are
+--     computed whole on every run and compared with the stored rows (bookkeeping columns left
+--     out), so a new day of ads restages that day, not every ad signal;
 -- and the restage strategy replaces them (a marker deletes a partition left without signals).
 -- A table stored with the visitor partitions of earlier versions ('web:<anonymous id>') is
 -- refused: rebuild it once with --full-refresh.
@@ -202,13 +207,6 @@ changed_partitions as (
             or stored.campaign_id is distinct from email_campaigns.campaign_id
         )
 
-    union
-
-    select 'forms' as source_partition
-    union
-    select 'crm' as source_partition
-    union
-    select 'ads' as source_partition
 
 )
 
@@ -368,7 +366,8 @@ emails as (
 form_fills as (
 
     select
-        'forms' as source_partition,
+        {{ dbt.concat(["'forms:'", dbt.safe_cast(to_month('submissions.submitted_at'), dbt.type_string())]) }}
+            as source_partition,
         'marketing_automation' as source_system,
         submissions.form_submission_id as source_id,
         'form_fill' as signal_type,
@@ -386,7 +385,8 @@ form_fills as (
 campaign_responses as (
 
     select
-        'crm' as source_partition,
+        {{ dbt.concat(["'crm:'", dbt.safe_cast(to_month('members.first_responded_date'), dbt.type_string())]) }}
+            as source_partition,
         'salesforce' as source_system,
         members.campaign_member_id as source_id,
         case when members.status = 'Attended' then 'event_attended' else 'campaign_response' end
@@ -408,7 +408,8 @@ campaign_responses as (
 meetings as (
 
     select
-        'crm' as source_partition,
+        {{ dbt.concat(["'crm:'", dbt.safe_cast(to_month('crm_events.started_at'), dbt.type_string())]) }}
+            as source_partition,
         'salesforce' as source_system,
         crm_events.event_id as source_id,
         'meeting_held' as signal_type,
@@ -452,7 +453,8 @@ ad_units as (
 ad_signals as (
 
     select
-        'ads' as source_partition,
+        {{ dbt.concat(["'ads:'", dbt.safe_cast('ad_units.report_date', dbt.type_string())]) }}
+            as source_partition,
         'ads' as source_system,
         {{ dbt.concat([
             'ad_units.platform', "'|'",
@@ -540,6 +542,76 @@ final as (
 
 )
 
+{%- if is_incremental() %}
+{#- every column but the bookkeeping ones: what a stored small-source row is compared on -#}
+{%- set compared = [
+    'signal_id', 'signal_type', 'source_system', 'source_id', 'occurred_at', 'activity_date',
+    'person_id', 'account_id', 'account_match_method', 'is_account_person', 'campaign_id', 'units',
+    'weight', 'engagement_points', 'is_engagement', 'source_partition'
+] | join(', ') %}
+{%- set small_source = "source_partition not like 'session:%' and source_partition not like 'email:%'" %}
+,
+
+-- the small sources' rows, computed whole (their partitions were not in the key sets above)
+small_computed as (
+
+    select * from final
+    where {{ small_source }}
+
+),
+
+small_stored as (
+
+    select {{ compared }} from {{ this }}
+    where {{ small_source }}
+
+),
+
+-- the small sources' partitions whose rows are not those stored (added, changed or gone); a
+-- partition of an earlier layout ('ads', 'crm', 'forms') goes
+small_changed as (
+
+    select added.source_partition
+    from (
+        select {{ compared }} from small_computed
+        except
+        select {{ compared }} from small_stored
+    ) as added
+
+    union
+
+    select removed.source_partition
+    from (
+        select {{ compared }} from small_stored
+        except
+        select {{ compared }} from small_computed
+    ) as removed
+
+),
+
+restaged as (
+
+    select * from final
+    where not ({{ small_source }})
+
+    union all
+
+    select small_computed.*
+    from small_computed
+    inner join small_changed
+        on small_computed.source_partition = small_changed.source_partition
+
+),
+
+restaged_partitions as (
+
+    select source_partition from changed_partitions
+    union
+    select source_partition from small_changed
+
+)
+{%- endif %}
+
 -- noqa: disable=all
-{{ restaged_rows('final', 'changed_partitions', 'source_partition') }}
+{{ restaged_rows('restaged' if is_incremental() else 'final', 'restaged_partitions', 'source_partition') }}
 -- noqa: enable=all
