@@ -7,3 +7,8 @@
 {% macro month_end_exclusive(month_expr) -%}
     cast({{ dbt.dateadd('month', 1, month_expr) }} as timestamp)
 {%- endmacro %}
+
+{#- The month of `expr` as text (YYYY-MM-DD of its first day): a partition key. -#}
+{% macro month_key(expr) -%}
+    cast({{ to_month(expr) }} as {{ dbt.type_string() }})
+{%- endmacro %}

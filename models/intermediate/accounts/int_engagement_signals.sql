@@ -366,7 +366,7 @@ emails as (
 form_fills as (
 
     select
-        {{ dbt.concat(["'forms:'", dbt.safe_cast(to_month('submissions.submitted_at'), dbt.type_string())]) }}
+        {{ dbt.concat(["'forms:'", month_key('submissions.submitted_at')]) }}
             as source_partition,
         'marketing_automation' as source_system,
         submissions.form_submission_id as source_id,
@@ -385,7 +385,7 @@ form_fills as (
 campaign_responses as (
 
     select
-        {{ dbt.concat(["'crm:'", dbt.safe_cast(to_month('members.first_responded_date'), dbt.type_string())]) }}
+        {{ dbt.concat(["'crm:'", month_key('members.first_responded_date')]) }}
             as source_partition,
         'salesforce' as source_system,
         members.campaign_member_id as source_id,
@@ -408,7 +408,7 @@ campaign_responses as (
 meetings as (
 
     select
-        {{ dbt.concat(["'crm:'", dbt.safe_cast(to_month('crm_events.started_at'), dbt.type_string())]) }}
+        {{ dbt.concat(["'crm:'", month_key('crm_events.started_at')]) }}
             as source_partition,
         'salesforce' as source_system,
         crm_events.event_id as source_id,
@@ -570,22 +570,21 @@ small_stored as (
 -- the small sources' partitions whose rows are not those stored (added, changed or gone); a
 -- partition of an earlier layout ('ads', 'crm', 'forms') goes
 small_changed as (
+    {%- for rows, other, name in [
+        ('small_computed', 'small_stored', 'added'), ('small_stored', 'small_computed', 'removed')
+    ] %}
 
-    select added.source_partition
+    select {{ name }}.source_partition
     from (
-        select {{ compared }} from small_computed
+        select {{ compared }} from {{ rows }}
         except
-        select {{ compared }} from small_stored
-    ) as added
+        select {{ compared }} from {{ other }}
+    ) as {{ name }}
+    {%- if loop.first %}
 
     union
-
-    select removed.source_partition
-    from (
-        select {{ compared }} from small_stored
-        except
-        select {{ compared }} from small_computed
-    ) as removed
+    {%- endif %}
+    {%- endfor %}
 
 ),
 
