@@ -29,8 +29,8 @@
 --   - the sessions and recipients with a signal between the previous run's as-of date
 --     (dbt_as_of_date) and this one's: signals a later as-of date makes known;
 --   - the small sources' partitions whose rows differ from the stored ones: the small sources
---     (form fills, campaign responses, meetings, company ad clicks and impressions: tens of
---     thousands of rows per year at enterprise scale, against tens of millions of events) are
+--     (form fills, campaign responses, meetings, company ad clicks and impressions: a few
+--     hundred thousand rows a year at enterprise scale, against tens of millions of events) are
 --     computed whole on every run and compared with the stored rows (bookkeeping columns left
 --     out), so a new day of ads restages that day, not every ad signal;
 -- and the restage strategy replaces them (a marker deletes a partition left without signals).
