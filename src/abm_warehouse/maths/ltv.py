@@ -375,7 +375,6 @@ def account_ltv(lifetimes: Any, revenue: Any, fits: Any, gross_margin: float) ->
     out["fit_segment"] = current_fit["fit_segment"].reindex(out.index)
     out["fit_note"] = notes.reindex(out.index).mask(inactive, "no active paid subscription")
     out["ltv_predicted"] = per_account["ltv_predicted"].reindex(out.index).mask(inactive, 0.0)
-    out = out.rename_axis("account_id").reset_index()[list(ACCOUNT_COLUMNS)[:-1]]
-    out = out.astype({k: v for k, v in ACCOUNT_COLUMNS.items() if k in out.columns})
-    out["ltv_total"] = out["ltv_historical"] + out["ltv_predicted"]
+    out["ltv_total"] = out["ltv_historical"] + out["ltv_predicted"]  # NaN (NULL) stays NaN
+    out = out.rename_axis("account_id").reset_index()[list(ACCOUNT_COLUMNS)]
     return frames.typed_when_empty(out.astype(ACCOUNT_COLUMNS))

@@ -44,7 +44,7 @@ def read_frames(
             if t not in present:
                 continue
             wanted = (columns or {}).get(t)
-            kept = present[t] if wanted is None else [c for c in present[t] if c in set(wanted)]
+            kept = present[t] if wanted is None else [c for c in present[t] if c in wanted]
             select = ", ".join(f'"{c}"' for c in (kept or present[t][:1]))
             sql = f'select {select} from "{schema}"."{t}"'
             frames[t] = con.execute(sql + ("" if limit is None else f" limit {limit}")).df()
